@@ -1,0 +1,1 @@
+"""The Jiesu service: HTTP API, pages and command line."""

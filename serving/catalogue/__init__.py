@@ -1,0 +1,1 @@
+"""Catalogue domain of the service: read-only API and pages over the active responsibility catalogue."""

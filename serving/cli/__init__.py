@@ -1,0 +1,15 @@
+"""The `jiesu` command line: one sub-application per area."""
+from __future__ import annotations
+
+import typer
+
+from serving.cli import catalog_cmd, serve_cmd
+
+app = typer.Typer(help="接诉 Jiesu — smart dispatch for 12345 government service hotlines.", no_args_is_help=True,
+                  add_completion=False)
+app.add_typer(catalog_cmd.app, name="catalog")
+app.command("serve")(serve_cmd.serve)
+
+
+def main() -> None:
+    app()

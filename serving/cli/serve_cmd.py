@@ -1,0 +1,28 @@
+"""`jiesu serve`: run the HTTP service."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from catalog import CatalogueError
+from serving.cli.common import EXIT_INVALID, settings_for
+
+
+def serve(host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+          catalog: Annotated[Optional[Path], typer.Option("--catalog", help="Catalogue data directory.")] = None
+          ) -> None:
+    """Serve the API and pages; refuses to start on an invalid catalogue."""
+    import uvicorn
+
+    from serving.app import create_app
+
+    try:
+        app = create_app(settings_for(catalog))
+    except CatalogueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(EXIT_INVALID) from exc
+    typer.echo(f"接诉 Jiesu: catalogue {app.state.catalogue.version} on http://{host}:{port}/")
+    uvicorn.run(app, host=host, port=port, log_level="info")
