@@ -6,7 +6,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from catalog.problems import Location, Problem
-from catalog.rules import DispatchMode, Urgency, parse_time_limit, parse_unit_rule
+from catalog.rules import (DispatchMode, TimeLimit, TimeLimitKind, Urgency, parse_time_limit,
+                           parse_unit_rule)
 from catalog.source import GAZETTEER_FILE, MANIFEST_FILE, RawSource, Record
 
 BASE_FIELDS = ("code", "name", "description", "keywords", "aliases")
@@ -17,6 +18,7 @@ REQUIRED_LEAF_FIELDS = ("dispatch_mode", "closure_standard", "time_limit", "urge
 KNOWN_FIELDS = set(BASE_FIELDS) | set(LOCATION_FIELDS) | set(LEAF_FIELDS)
 MIN_EXAMPLES = 3
 MIN_EXAMPLE_CHARS = 12
+IMMEDIATE_MAX_HOURS = 24  # 立即办 work is measured in hours, never in working days
 UNIT_KINDS = ("department", "utility", "enterprise", "platform")
 UNIT_FIELDS = {"code", "name", "kind", "hours", "phone", "active", "note"}
 _CODE = re.compile(r"^(?:\d\d){1,4}$")
@@ -131,15 +133,25 @@ def check_leaf(rec: Record, code: str, units: dict[str, dict]) -> Iterator[Probl
         if not _text(fields.get(key)):
             yield Problem("missing-field", f"a leaf needs {key}", rec.location, code)
     yield from check_dispatch_mode(fields, co, rec, code)
-    if _text(fields.get("time_limit")):
-        try:
-            parse_time_limit(fields["time_limit"])
-        except ValueError as exc:
-            yield Problem("bad-time-limit", str(exc), rec.location, code)
     urgency = _text(fields.get("urgency"))
     if urgency and urgency not in {u.value for u in Urgency}:
         yield Problem("bad-urgency", f"urgency {urgency!r} must be one of 一般, 紧急, 立即办", rec.location, code)
+    if _text(fields.get("time_limit")):
+        try:
+            limit = parse_time_limit(fields["time_limit"])
+        except ValueError as exc:
+            yield Problem("bad-time-limit", str(exc), rec.location, code)
+        else:
+            yield from check_immediate_limit(urgency, limit, rec, code)
     yield from check_examples(fields, rec, code)
+
+
+def check_immediate_limit(urgency: str, limit: TimeLimit, rec: Record, code: str) -> Iterator[Problem]:
+    too_long = limit.kind is TimeLimitKind.WORKING_DAYS or (
+        limit.kind is TimeLimitKind.HOURS and limit.amount > IMMEDIATE_MAX_HOURS)
+    if urgency == Urgency.IMMEDIATE.value and too_long:
+        yield Problem("bad-time-limit", f"a 立即办 leaf must be handled within {IMMEDIATE_MAX_HOURS} hours or on the "
+                      f"spot, not {limit}; shorten the limit or lower the urgency", rec.location, code)
 
 
 def check_dispatch_mode(fields: dict, co: list, rec: Record, code: str) -> Iterator[Problem]:

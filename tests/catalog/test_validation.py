@@ -66,6 +66,8 @@ NODE_CASES = [
      "020101"),
     ("time-limit-out-of-range", _set("020101", time_limit="200小时"), "bad-time-limit", "hours must be",
      "02.yaml", "020101"),
+    ("immediate-in-working-days", _set("020102", time_limit="1个工作日"), "bad-time-limit", "立即办 leaf must",
+     "02.yaml", "020102"),
     ("leaf-without-rule", _drop("020101", "responsible"), "leaf-without-rule", "responsible unit rule", "02.yaml",
      "020101"),
     ("leaf-without-examples", _set("020101", examples=["市民来电反映：暖气不热，屋里只有十五度。"]),
