@@ -1,0 +1,1 @@
+"""The demo history: full historical tickets composed from hand-written texts and the demo city."""
