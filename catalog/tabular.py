@@ -156,7 +156,8 @@ def _records(rows: list[list], columns: dict[str, str], shown: str, problems: li
     return out
 
 
-def _read_rows(path: Path, sheet: str | None) -> list[list] | None:
+def read_rows(path: Path, sheet: str | None = None) -> list[list] | None:
+    """Rows of a CSV file, or of a sheet (default the first) of an XLSX workbook; None if the sheet is absent."""
     if path.suffix.lower() == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as fh:
             return list(csv.reader(fh))
@@ -170,7 +171,7 @@ def _read_rows(path: Path, sheet: str | None) -> list[list] | None:
 
 
 def _unit_records(path: Path, problems: list[Problem]) -> list[Record] | None:
-    rows = _read_rows(path, UNIT_SHEET if path.suffix.lower() == ".xlsx" else None)
+    rows = read_rows(path, UNIT_SHEET if path.suffix.lower() == ".xlsx" else None)
     if rows is None:
         return None
     shown = f"{path}[{UNIT_SHEET}]" if path.suffix.lower() == ".xlsx" else str(path)
@@ -193,7 +194,7 @@ def read_table(path: Path | str, units: Path | str | None = None, base: Path | s
                                     Location(str(path))))
         return src
     shown = f"{path}[{NODE_SHEET}]" if path.suffix.lower() == ".xlsx" else str(path)
-    rows = _read_rows(path, NODE_SHEET if path.suffix.lower() == ".xlsx" else None) or []
+    rows = read_rows(path, NODE_SHEET if path.suffix.lower() == ".xlsx" else None) or []
     src.nodes = [Record(_node_fields(r["fields"]), r["location"])
                  for r in _records(rows, NODE_COLUMNS, shown, src.problems)]
     unit_source = Path(units) if units else (path if path.suffix.lower() == ".xlsx" else units_file_for(path))

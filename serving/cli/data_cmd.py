@@ -107,3 +107,25 @@ def report(corpus: Annotated[Optional[Path], typer.Option(help="Generated histor
         typer.echo(f"== {section}")
         for key, value in (figures.items() if isinstance(figures, dict) else [("", figures)]):
             typer.echo(f"{key:42} {value}")
+
+
+@app.command("import")
+def import_(export: Annotated[Path, typer.Argument(help="The city's export (.csv or .xlsx).")],
+            mapping: Annotated[Path, typer.Option(help="Mapping file: columns and categories (YAML).")],
+            out: Annotated[Optional[Path], typer.Option(help="Output directory "
+                                                        "(default $JIESU_HOME/imports/<file name>).")] = None,
+            catalog: Annotated[Optional[Path], typer.Option("--catalog", help="Catalogue data directory.")] = None
+            ) -> None:
+    """Import a real city's work-order export: masked, normalised, mapped to leaves; every row accounted for."""
+    from training.corpus.importer import ExportImportError, import_export
+
+    catalogue = open_catalogue(catalog)
+    target = out or settings_for(catalog).home / "imports" / export.stem
+    try:
+        report = import_export(export, mapping, target, catalogue)
+    except ExportImportError as exc:
+        raise fail(str(exc)) from exc
+    typer.echo(f"imported {report['imported']} of {report['rows']} rows into {target}")
+    typer.echo(f"  unmapped {report['unmapped']} (see unmapped.jsonl): {report['unmapped_categories']}")
+    typer.echo(f"  rejected {report['rejected']} (see rejected.jsonl): {report['rejected_reasons']}")
+    typer.echo(f"  masked {report['masked']}; traditional rows normalised {report['traditional_rows_normalised']}")
