@@ -1,27 +1,45 @@
 """The FastAPI application: loads the active catalogue once and mounts every domain's routes."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from fastapi import FastAPI
 
 from catalog import load_catalogue
+from catalog.deadlines import TZ
+from serving import errors
 from serving.catalogue import pages as catalogue_pages
 from serving.catalogue import views as catalogue_views
+from serving.db import make_engine, session_factory
 from serving.settings import Settings
+from serving.tickets import views as ticket_views
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; an invalid catalogue raises CatalogueError here, before the server accepts requests."""
+def shanghai_now() -> datetime:
+    return datetime.now(TZ)
+
+
+def create_app(settings: Settings | None = None, clock: Callable[[], datetime] = shanghai_now) -> FastAPI:
+    """Build the app; an invalid catalogue raises CatalogueError here, before the server accepts requests.
+
+    The database must be at the current migration (`jiesu db upgrade`); `clock` gives the aware 'now'."""
     settings = settings or Settings.from_env()
     catalogue = load_catalogue(settings.catalogue_dir)
     # The interactive docs page loads assets from a CDN, which a hotline's network cannot reach: off.
     app = FastAPI(title="接诉 Jiesu", version="0.1.0", docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.catalogue = catalogue
+    app.state.engine = make_engine(settings.database)
+    app.state.sessions = session_factory(app.state.engine)
+    app.state.clock = clock
+    errors.install(app)
 
     @app.get("/api/v1/health", tags=["service"])
     def health() -> dict:
         return {"status": "ok", "catalogue_version": catalogue.version}
 
     app.include_router(catalogue_views.router)
+    app.include_router(ticket_views.router)
     app.include_router(catalogue_pages.router)
     return app

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import typer
 
-from serving.cli import catalog_cmd, data_cmd, serve_cmd
+from serving.cli import catalog_cmd, data_cmd, db_cmd, serve_cmd
 
 app = typer.Typer(help="接诉 Jiesu — smart dispatch for 12345 government service hotlines.", no_args_is_help=True,
                   add_completion=False)
 app.add_typer(catalog_cmd.app, name="catalog")
 app.add_typer(data_cmd.app, name="data")
+app.add_typer(db_cmd.app, name="db")
+app.add_typer(db_cmd.users, name="users")
 app.command("serve")(serve_cmd.serve)
 
 

@@ -1,0 +1,53 @@
+"""`jiesu db …` and `jiesu users …`: the database schema and who may call the API."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from serving.cli.common import fail, settings_for
+
+app = typer.Typer(help="The service database.", no_args_is_help=True)
+users = typer.Typer(help="API keys: people and systems that call the service.", no_args_is_help=True)
+
+
+@app.command()
+def upgrade(url: Annotated[Optional[str], typer.Option(help="Database URL (default: the configured one).")] = None,
+            revision: Annotated[str, typer.Option(help="Target revision.")] = "head") -> None:
+    """Bring the database schema to the latest migration (creates the SQLite file if needed)."""
+    from serving.migrate import upgrade as run_upgrade
+
+    target = url or settings_for(None).database
+    run_upgrade(target, revision)
+    typer.echo(f"database at {revision}: {target.split('@')[-1]}")
+
+
+@users.command("add")
+def add(name: Annotated[str, typer.Option(help="A unique name, e.g. agent-0012 or street-HP01-handler.")],
+        role: Annotated[str, typer.Option(help="agent, unit, supervisor, maintainer, admin or system.")],
+        unit: Annotated[Optional[str], typer.Option(help="For role unit: the unit code, e.g. street:HP01.")] = None
+        ) -> None:
+    """Create a principal and print its API key once."""
+    from datetime import datetime
+
+    from sqlalchemy.exc import IntegrityError
+
+    from catalog.deadlines import TZ
+    from serving.auth.service import create_principal
+    from serving.db import make_engine, session_factory
+    from serving.tickets.states import Role
+
+    try:
+        role_value = Role(role)
+    except ValueError as exc:
+        raise fail(f"role must be one of {', '.join(r.value for r in Role)}, not {role!r}") from exc
+    engine = make_engine(settings_for(None).database)
+    with session_factory(engine)() as session:
+        try:
+            key = create_principal(session, name=name, role=role_value, unit=unit, now=datetime.now(TZ))
+            session.commit()
+        except ValueError as exc:
+            raise fail(str(exc)) from exc
+        except IntegrityError as exc:
+            raise fail(f"a principal named {name!r} exists already (or run `jiesu db upgrade` first)") from exc
+    typer.echo(key)

@@ -1,0 +1,27 @@
+"""Database migrations through Alembic, configured in code (no alembic.ini to keep in sync)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(url), revision)
+
+
+def autogenerate(url: str, message: str, rev_id: str) -> None:
+    """Write a new migration from the difference between the models and the database (maintainers only)."""
+    command.revision(alembic_config(url), message=message, autogenerate=True, rev_id=rev_id)

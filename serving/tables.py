@@ -1,0 +1,7 @@
+"""Every table of the service, imported so that Base.metadata is complete (migrations, tests)."""
+from serving.auth import models as auth_models  # noqa: F401
+from serving.db import Base
+from serving.outbox import models as outbox_models  # noqa: F401
+from serving.tickets import models as ticket_models  # noqa: F401
+
+metadata = Base.metadata

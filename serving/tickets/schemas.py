@@ -1,0 +1,160 @@
+"""Request and response bodies of the tickets API (unknown fields are rejected)."""
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_TEXT = 5000
+
+
+class Channel(StrEnum):
+    PHONE = "phone"
+    WEB = "web"
+    APP = "app"
+    MAILBOX = "mailbox"
+    HANDOVER_110 = "handover_110"
+    GRID = "grid"
+    ENTERPRISE = "enterprise"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class TicketIn(Strict):
+    channel: Channel
+    text: str = Field(min_length=5, max_length=MAX_TEXT, description="诉求内容")
+    title: str = Field(default="", max_length=200)
+    address: str = Field(default="", max_length=300)
+    district: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    street: str | None = Field(default=None, pattern=r"^[A-Z]{2}\d{2}$")
+    caller_id: str | None = Field(default=None, max_length=64)
+    caller_phone: str | None = Field(default=None, pattern=r"^[\d\- ]{5,20}$")
+    idempotency_key: str | None = Field(default=None, min_length=8, max_length=128)
+
+    @field_validator("text")
+    @classmethod
+    def _has_content(cls, value: str) -> str:
+        if not re.search(r"[\w\u4e00-\u9fff]", value):
+            raise ValueError("the complaint text has no words")
+        return value
+
+    def caller_phone_hash(self) -> str | None:
+        digits = re.sub(r"\D", "", self.caller_phone or "")
+        return hashlib.sha256(digits.encode()).hexdigest() if digits else None
+
+    def caller_phone_masked(self) -> str | None:
+        digits = re.sub(r"\D", "", self.caller_phone or "")
+        return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 7 else None
+
+
+class DispatchIn(Strict):
+    leaf: str = Field(pattern=r"^(\d\d){3,4}$", description="catalogue leaf code")
+    lead_unit: str | None = None
+    co_units: list[str] | None = None
+    mode: Literal["直派", "逐级转派", "双派"] | None = None
+    district: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    street: str | None = Field(default=None, pattern=r"^[A-Z]{2}\d{2}$")
+    reason: str = Field(default="", max_length=500)
+
+
+class ReasonIn(Strict):
+    reason: str = Field(min_length=2, max_length=1000)
+
+
+class ReplyIn(Strict):
+    text: str = Field(min_length=5, max_length=MAX_TEXT)
+
+
+class ForwardIn(Strict):
+    unit: str = Field(pattern=r"^street:[A-Z]{2}\d{2}$")
+
+
+class ExtensionIn(Strict):
+    days: int = Field(ge=1, le=30)
+    reason: str = Field(min_length=2, max_length=1000)
+
+
+class DecisionIn(Strict):
+    approve: bool
+    reason: str = Field(min_length=2, max_length=1000)
+
+
+class VisitIn(Strict):
+    satisfaction: Literal["满意", "基本满意", "不满意"]
+    note: str = Field(default="", max_length=1000)
+
+
+class AnswerIn(Strict):
+    text: str = Field(min_length=5, max_length=MAX_TEXT)
+    leaf: str | None = Field(default=None, pattern=r"^(\d\d){3,4}$")
+
+
+class MergeIn(Strict):
+    into: int
+    reason: str = Field(min_length=2, max_length=1000)
+
+
+class AssignmentOut(BaseModel):
+    unit: str
+    unit_name: str
+    role: str
+    active: bool
+    signed_at: datetime | None
+    replied_at: datetime | None
+    reply_text: str
+
+
+class TicketOut(BaseModel):
+    id: int
+    number: str
+    status: str
+    status_name: str
+    channel: str
+    title: str
+    text: str
+    address: str
+    district: str | None
+    street: str | None
+    caller_phone_masked: str | None
+    leaf: str | None
+    leaf_path: str | None
+    dispatch_mode: str | None
+    urgency: str | None
+    time_limit: str | None
+    due_at: datetime | None
+    extended_days: int
+    return_pending: bool
+    extension_pending_days: int
+    reply_text: str
+    satisfaction: str | None
+    reopen_count: int
+    catalogue_version: str
+    created_at: datetime
+    dispatched_at: datetime | None
+    closed_at: datetime | None
+    assignments: list[AssignmentOut]
+    allowed_actions: list[str]
+
+
+class TicketPage(BaseModel):
+    items: list[TicketOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class AuditOut(BaseModel):
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    from_status: str | None
+    to_status: str
+    reason: str
+    details: dict

@@ -1,0 +1,82 @@
+"""Database work on tickets: create with idempotency, look up with visibility, apply audited transitions."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from serving.auth.models import Principal
+from serving.outbox.service import emit
+from serving.tickets.models import Assignment, AuditEntry, Ticket
+from serving.tickets.states import Action, Role, Status, transition
+
+EVENTS = {Action.DISPATCH: "ticket.dispatched", Action.CLOSE: "ticket.closed", Action.ANSWER: "ticket.closed",
+          Action.REOPEN: "ticket.reopened", Action.APPROVE_RETURN: "ticket.returned",
+          Action.FORWARD: "ticket.dispatched"}
+
+
+class NotFound(LookupError):
+    pass
+
+
+def find_by_idempotency_key(session: Session, *, key: str) -> Ticket | None:
+    return session.scalar(select(Ticket).where(Ticket.idempotency_key == key))
+
+
+def add_ticket(session: Session, *, ticket: Ticket, principal: Principal, now: datetime) -> Ticket:
+    session.add(ticket)
+    session.flush()
+    ticket.number = f"{now:%Y%m%d}{ticket.id:06d}"
+    record(session, ticket=ticket, principal=principal, action="register", before=None, now=now)
+    return ticket
+
+
+def visible(ticket: Ticket, principal: Principal) -> bool:
+    """A unit handler sees only tickets its unit has (or had) an assignment on."""
+    return principal.role != Role.UNIT or any(a.unit == principal.unit for a in ticket.assignments)
+
+
+def get_ticket(session: Session, *, ticket_id: int, principal: Principal, for_update: bool = False) -> Ticket:
+    query = select(Ticket).where(Ticket.id == ticket_id)
+    if for_update:
+        query = query.with_for_update()
+    ticket = session.scalar(query)
+    if ticket is None or not visible(ticket, principal):
+        raise NotFound(f"no ticket {ticket_id} that you may see")
+    return ticket
+
+
+def list_tickets(session: Session, *, principal: Principal, status: str | None, unit: str | None, page: int,
+                 page_size: int) -> tuple[list[Ticket], int]:
+    query = select(Ticket)
+    if principal.role == Role.UNIT:
+        unit = principal.unit
+    if unit:
+        query = query.where(Ticket.id.in_(select(Assignment.ticket_id).where(Assignment.unit == unit)))
+    if status:
+        query = query.where(Ticket.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.scalars(query.order_by(Ticket.id.desc()).offset((page - 1) * page_size).limit(page_size))
+    return list(rows), total
+
+
+def record(session: Session, *, ticket: Ticket, principal: Principal, action: str, before: str | None, now: datetime,
+           reason: str = "", details: dict | None = None) -> None:
+    session.add(AuditEntry(ticket=ticket, at=now, actor=principal.name, role=principal.role, action=action,
+                           from_status=before, to_status=ticket.status, reason=reason, details=details or {}))
+
+
+def apply(session: Session, *, ticket: Ticket, action: Action, principal: Principal, now: datetime,
+          reason: str = "", details: dict | None = None) -> Ticket:
+    """Move the ticket through the transition table (or refuse), audit it, and emit its event."""
+    step = transition(Status(ticket.status), action, Role(principal.role))
+    ticket.status = step.after.value
+    ticket.updated_at = now
+    record(session, ticket=ticket, principal=principal, action=action.value, before=step.before.value, now=now,
+           reason=reason, details=details)
+    if action in EVENTS:
+        emit(session, kind=EVENTS[action], ticket_id=ticket.id, now=now,
+             payload={"number": ticket.number, "status": ticket.status, "leaf": ticket.leaf,
+                      "units": [a.unit for a in ticket.active_assignments()]})
+    return ticket

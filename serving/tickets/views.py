@@ -1,0 +1,179 @@
+"""HTTP handlers of the tickets API: parse, authorise, call a flow, commit, shape the answer."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from sqlalchemy.orm import Session
+
+from serving.auth.service import authenticate
+from serving.tickets import flows, service
+from serving.tickets.models import Ticket
+from serving.tickets.schemas import (AnswerIn, AssignmentOut, AuditOut, DecisionIn, DispatchIn, ExtensionIn,
+                                     ForwardIn, MergeIn, ReasonIn, ReplyIn, TicketIn, TicketOut, TicketPage, VisitIn)
+from serving.tickets.states import STATUS_NAMES, Action, Role, Status, allowed_actions
+
+router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    session = request.app.state.sessions()
+    try:
+        yield session
+    finally:
+        session.rollback()   # anything not committed by the handler is discarded
+        session.close()
+
+
+def context(request: Request, session: Annotated[Session, Depends(db_session)],
+            authorization: Annotated[str | None, Header()] = None,
+            x_api_key: Annotated[str | None, Header()] = None) -> flows.Context:
+    key = x_api_key or (authorization[7:] if authorization and authorization.startswith("Bearer ") else None)
+    principal = authenticate(session, key=key) if key else None
+    if principal is None:
+        raise HTTPException(401, "missing or unknown API key: send 'Authorization: Bearer <key>' or 'X-API-Key'",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return flows.Context(session, request.app.state.catalogue, principal, request.app.state.clock())
+
+
+Ctx = Annotated[flows.Context, Depends(context)]
+
+
+def require(ctx: flows.Context, *roles: Role) -> None:
+    if Role(ctx.principal.role) not in roles:
+        raise PermissionError(f"role {ctx.principal.role} may not do this; allowed roles: "
+                              f"{', '.join(r.value for r in roles)}")
+
+
+def out(ctx: flows.Context, ticket: Ticket) -> TicketOut:
+    catalogue = ctx.catalogue
+    assignments = [AssignmentOut(unit=a.unit, unit_name=catalogue.unit(a.unit).name, role=a.role, active=a.active,
+                                 signed_at=a.signed_at, replied_at=a.replied_at, reply_text=a.reply_text)
+                   for a in ticket.assignments]
+    status = Status(ticket.status)
+    return TicketOut(
+        id=ticket.id, number=ticket.number, status=status.value, status_name=STATUS_NAMES[status],
+        channel=ticket.channel, title=ticket.title, text=ticket.text, address=ticket.address,
+        district=ticket.district, street=ticket.street, caller_phone_masked=ticket.caller_phone_masked,
+        leaf=ticket.leaf, leaf_path=catalogue.path_name(ticket.leaf) if ticket.leaf in catalogue else None,
+        dispatch_mode=ticket.dispatch_mode, urgency=ticket.urgency, time_limit=ticket.time_limit,
+        due_at=ticket.due_at, extended_days=ticket.extended_days, return_pending=ticket.return_pending,
+        extension_pending_days=ticket.extension_pending_days, reply_text=ticket.reply_text,
+        satisfaction=ticket.satisfaction, reopen_count=ticket.reopen_count,
+        catalogue_version=ticket.catalogue_version, created_at=ticket.created_at,
+        dispatched_at=ticket.dispatched_at, closed_at=ticket.closed_at, assignments=assignments,
+        allowed_actions=[a.value for a in allowed_actions(status, Role(ctx.principal.role))])
+
+
+def act(ctx: flows.Context, ticket_id: int, step: Callable[[Ticket], Ticket]) -> TicketOut:
+    ticket = service.get_ticket(ctx.session, ticket_id=ticket_id, principal=ctx.principal, for_update=True)
+    step(ticket)
+    ctx.session.commit()
+    return out(ctx, ticket)
+
+
+@router.post("", response_model=TicketOut, status_code=201)
+def register(body: TicketIn, ctx: Ctx, response: Response,
+             idempotency_key: Annotated[str | None, Header(min_length=8, max_length=128)] = None) -> TicketOut:
+    require(ctx, Role.AGENT, Role.SYSTEM, Role.SUPERVISOR)
+    ticket, created = flows.register(ctx, body, idempotency_key)
+    ctx.session.commit()
+    if not created:
+        response.status_code = 200
+    return out(ctx, ticket)
+
+
+@router.get("", response_model=TicketPage)
+def list_tickets(ctx: Ctx, status: Status | None = None, unit: str | None = None,
+                 page: Annotated[int, Query(ge=1)] = 1,
+                 page_size: Annotated[int, Query(ge=1, le=200)] = 50) -> TicketPage:
+    rows, total = service.list_tickets(ctx.session, principal=ctx.principal, status=status, unit=unit, page=page,
+                                       page_size=page_size)
+    return TicketPage(items=[out(ctx, t) for t in rows], total=total, page=page, page_size=page_size)
+
+
+@router.get("/{ticket_id}", response_model=TicketOut)
+def get_ticket(ticket_id: int, ctx: Ctx) -> TicketOut:
+    return out(ctx, service.get_ticket(ctx.session, ticket_id=ticket_id, principal=ctx.principal))
+
+
+@router.get("/{ticket_id}/audit", response_model=list[AuditOut])
+def audit(ticket_id: int, ctx: Ctx) -> list[AuditOut]:
+    ticket = service.get_ticket(ctx.session, ticket_id=ticket_id, principal=ctx.principal)
+    return [AuditOut.model_validate(e, from_attributes=True) for e in ticket.audit]
+
+
+@router.post("/{ticket_id}/dispatch", response_model=TicketOut)
+def dispatch(ticket_id: int, body: DispatchIn, ctx: Ctx) -> TicketOut:
+    return act(ctx, ticket_id, lambda t: flows.dispatch(ctx, t, body))
+
+
+@router.post("/{ticket_id}/answer", response_model=TicketOut)
+def answer(ticket_id: int, body: AnswerIn, ctx: Ctx) -> TicketOut:
+    return act(ctx, ticket_id, lambda t: flows.answer(ctx, t, body))
+
+
+@router.post("/{ticket_id}/sign", response_model=TicketOut)
+def sign(ticket_id: int, ctx: Ctx) -> TicketOut:
+    return act(ctx, ticket_id, lambda t: flows.unit_action(ctx, t, Action.SIGN))
+
+
+@router.post("/{ticket_id}/reply", response_model=TicketOut)
+def reply(ticket_id: int, body: ReplyIn, ctx: Ctx) -> TicketOut:
+    return act(ctx, ticket_id, lambda t: flows.unit_action(ctx, t, Action.REPLY, body))
+
+
+@router.post("/{ticket_id}/co-reply", response_model=TicketOut)
+def co_reply(ticket_id: int, body: ReplyIn, ctx: Ctx) -> TicketOut:
+    return act(ctx, ticket_id, lambda t: flows.unit_action(ctx, t, Action.CO_REPLY, body))
+
+
+@router.post("/{ticket_id}/forward", response_model=TicketOut)
+def forward(ticket_id: int, body: ForwardIn, ctx: Ctx) -> TicketOut:
+    return act(ctx, ticket_id, lambda t: flows.unit_action(ctx, t, Action.FORWARD, body))
+
+
+@router.post("/{ticket_id}/return-request", response_model=TicketOut)
+def return_request(ticket_id: int, body: ReasonIn, ctx: Ctx) -> TicketOut:
+    return act(ctx, ticket_id, lambda t: flows.unit_action(ctx, t, Action.REQUEST_RETURN, body))
+
+
+@router.post("/{ticket_id}/return-decision", response_model=TicketOut)
+def return_decision(ticket_id: int, body: DecisionIn, ctx: Ctx) -> TicketOut:
+    return act(ctx, ticket_id, lambda t: flows.decide_return(ctx, t, body))
+
+
+@router.post("/{ticket_id}/extension-request", response_model=TicketOut)
+def extension_request(ticket_id: int, body: ExtensionIn, ctx: Ctx) -> TicketOut:
+    return act(ctx, ticket_id, lambda t: flows.unit_action(ctx, t, Action.REQUEST_EXTENSION, body))
+
+
+@router.post("/{ticket_id}/extension-decision", response_model=TicketOut)
+def extension_decision(ticket_id: int, body: DecisionIn, ctx: Ctx) -> TicketOut:
+    return act(ctx, ticket_id, lambda t: flows.decide_extension(ctx, t, body))
+
+
+@router.post("/{ticket_id}/visit", response_model=TicketOut)
+def visit(ticket_id: int, body: VisitIn, ctx: Ctx) -> TicketOut:
+    return act(ctx, ticket_id, lambda t: flows.visit(ctx, t, body))
+
+
+@router.post("/{ticket_id}/close", response_model=TicketOut)
+def close(ticket_id: int, ctx: Ctx, body: ReasonIn | None = None) -> TicketOut:
+    return act(ctx, ticket_id, lambda t: flows.close(ctx, t, body))
+
+
+@router.post("/{ticket_id}/reopen", response_model=TicketOut)
+def reopen(ticket_id: int, body: ReasonIn, ctx: Ctx) -> TicketOut:
+    return act(ctx, ticket_id, lambda t: flows.reopen(ctx, t, body))
+
+
+@router.post("/{ticket_id}/merge", response_model=TicketOut)
+def merge(ticket_id: int, body: MergeIn, ctx: Ctx) -> TicketOut:
+    return act(ctx, ticket_id, lambda t: flows.merge(ctx, t, body))
+
+
+@router.post("/{ticket_id}/archive", response_model=TicketOut)
+def archive(ticket_id: int, ctx: Ctx, body: ReasonIn | None = None) -> TicketOut:
+    return act(ctx, ticket_id, lambda t: flows.archive(ctx, t, body))
