@@ -22,6 +22,22 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def is_current(url: str) -> bool:
+    """Whether the database is at the latest migration."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from serving.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+    return current == ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+
+
 def autogenerate(url: str, message: str, rev_id: str) -> None:
     """Write a new migration from the difference between the models and the database (maintainers only)."""
     command.revision(alembic_config(url), message=message, autogenerate=True, rev_id=rev_id)

@@ -18,9 +18,16 @@ def serve(host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0
     import uvicorn
 
     from serving.app import create_app
+    from serving.migrate import is_current, upgrade
 
+    settings = settings_for(catalog)
+    if settings.database.startswith("sqlite"):
+        upgrade(settings.database)          # the embedded database keeps itself current
+    elif not is_current(settings.database):
+        typer.echo("error: the database is not at the latest migration; run `jiesu db upgrade` first", err=True)
+        raise typer.Exit(EXIT_INVALID)
     try:
-        app = create_app(settings_for(catalog))
+        app = create_app(settings)
     except CatalogueError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(EXIT_INVALID) from exc

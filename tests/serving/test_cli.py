@@ -78,3 +78,17 @@ def test_commands_refuse_an_invalid_catalogue(catalogue_dir):
     (catalogue_dir / "city" / "units.yaml").write_text("units: [", encoding="utf-8")
     result = run("catalog", "stats", "--catalog", catalogue_dir)
     assert result.exit_code == 1 and "yaml-syntax" in result.output
+
+
+def test_db_upgrade_and_users(tmp_path, monkeypatch):
+    from serving.migrate import is_current
+
+    monkeypatch.setenv("JIESU_HOME", str(tmp_path))
+    url = f"sqlite:///{tmp_path / 'jiesu.db'}"
+    assert run("db", "upgrade").exit_code == 0 and is_current(url)
+    key = run("users", "add", "--name", "street-HP01", "--role", "unit", "--unit", "street:HP01")
+    assert key.exit_code == 0 and key.output.startswith("jsk_")
+    again = run("users", "add", "--name", "street-HP01", "--role", "unit", "--unit", "street:HP01")
+    assert again.exit_code == 2 and "exists already" in again.output
+    assert "role must be one of" in run("users", "add", "--name", "x", "--role", "boss").output
+    assert "needs a unit" in run("users", "add", "--name", "y", "--role", "unit").output
