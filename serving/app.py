@@ -13,6 +13,7 @@ from serving.catalogue import pages as catalogue_pages
 from serving.catalogue import views as catalogue_views
 from serving.db import make_engine, session_factory
 from serving.settings import Settings
+from serving.supervision import views as supervision_views
 from serving.tickets import views as ticket_views
 
 
@@ -41,5 +42,6 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
 
     app.include_router(catalogue_views.router)
     app.include_router(ticket_views.router)
+    app.include_router(supervision_views.router)
     app.include_router(catalogue_pages.router)
     return app

@@ -39,6 +39,9 @@ class Ticket(Base):
     satisfaction: Mapped[str | None] = mapped_column(String(8))
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    reminded_at: Mapped[datetime | None]        # 催办 sent (yellow light)
+    supervised_at: Mapped[datetime | None]      # entered the supervision pool (督办池)
+    repeat_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # earlier tickets, same problem
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     dispatched_at: Mapped[datetime | None]

@@ -134,6 +134,9 @@ class TicketOut(BaseModel):
     reply_text: str
     satisfaction: str | None
     reopen_count: int
+    warning: str | None            # green / yellow / red while being handled
+    supervised: bool               # in the supervision pool (督办池)
+    repeat_count: int              # earlier tickets about the same problem
     catalogue_version: str
     created_at: datetime
     dispatched_at: datetime | None

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, R
 from sqlalchemy.orm import Session
 
 from serving.auth.service import authenticate
+from serving.supervision.levels import warning_level
 from serving.tickets import flows, service
 from serving.tickets.models import Ticket
 from serving.tickets.schemas import (AnswerIn, AssignmentOut, AuditOut, DecisionIn, DispatchIn, ExtensionIn,
@@ -61,6 +62,9 @@ def out(ctx: flows.Context, ticket: Ticket) -> TicketOut:
         due_at=ticket.due_at, extended_days=ticket.extended_days, return_pending=ticket.return_pending,
         extension_pending_days=ticket.extension_pending_days, reply_text=ticket.reply_text,
         satisfaction=ticket.satisfaction, reopen_count=ticket.reopen_count,
+        warning=(warning_level(ctx.now, ticket.dispatched_at, ticket.due_at).value
+                 if status in (Status.DISPATCHED, Status.SIGNED) and ticket.due_at else None),
+        supervised=ticket.supervised_at is not None, repeat_count=ticket.repeat_count,
         catalogue_version=ticket.catalogue_version, created_at=ticket.created_at,
         dispatched_at=ticket.dispatched_at, closed_at=ticket.closed_at, assignments=assignments,
         allowed_actions=[a.value for a in allowed_actions(status, Role(ctx.principal.role))])

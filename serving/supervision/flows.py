@@ -1,0 +1,54 @@
+"""The supervision sweep: idempotent, all state in the database, so a restart loses and repeats nothing."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from serving.auth.models import Principal
+from serving.outbox.service import emit
+from serving.supervision import service
+from serving.supervision.levels import Level, WarningPolicy, warning_level
+from serving.tickets.service import record
+
+REPEAT_THRESHOLD = 3   # the third complaint about the same problem goes to special supervision
+SYSTEM = Principal(name="supervision", role="system", unit=None, key_hash="-", active=True)
+
+
+@dataclass
+class SweepResult:
+    reminded: list[str] = field(default_factory=list)
+    supervised: list[str] = field(default_factory=list)
+    repeats: list[str] = field(default_factory=list)
+
+
+def sweep(session: Session, *, now: datetime, policy: WarningPolicy = WarningPolicy()) -> SweepResult:
+    """Remind yellow tickets once, move red ones into the 督办池 once, flag repeats; commit once."""
+    result = SweepResult()
+    for ticket in service.watched_tickets(session, now=now):
+        level = warning_level(now, ticket.dispatched_at, ticket.due_at, policy)
+        payload = {"number": ticket.number, "due_at": ticket.due_at.isoformat(),
+                   "units": [a.unit for a in ticket.active_assignments()]}
+        if level is Level.YELLOW and ticket.reminded_at is None:
+            ticket.reminded_at = now
+            emit(session, kind="ticket.reminder", ticket_id=ticket.id, payload=payload, now=now)
+            record(session, ticket=ticket, principal=SYSTEM, action="remind", before=ticket.status, now=now,
+                   reason="临近办理时限，自动催办")
+            result.reminded.append(ticket.number)
+        if level is Level.RED and ticket.supervised_at is None:
+            ticket.supervised_at = now
+            emit(session, kind="ticket.overdue", ticket_id=ticket.id, payload=payload, now=now)
+            record(session, ticket=ticket, principal=SYSTEM, action="supervise", before=ticket.status, now=now,
+                   reason="超过办理时限，纳入督办池")
+            result.supervised.append(ticket.number)
+        earlier = service.earlier_same_problem(session, ticket=ticket)
+        if earlier + 1 >= REPEAT_THRESHOLD and ticket.repeat_count < earlier:
+            ticket.repeat_count = earlier
+            emit(session, kind="ticket.repeat", ticket_id=ticket.id, payload={**payload, "earlier": earlier},
+                 now=now)
+            record(session, ticket=ticket, principal=SYSTEM, action="flag_repeat", before=ticket.status, now=now,
+                   reason=f"同一问题第{earlier + 1}次诉求，纳入专项督办")
+            result.repeats.append(ticket.number)
+    session.commit()
+    return result
