@@ -5,6 +5,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from catalog import load_catalogue
 from catalog.deadlines import TZ
@@ -12,6 +14,7 @@ from serving import errors
 from serving.catalogue import pages as catalogue_pages
 from serving.catalogue import views as catalogue_views
 from serving.db import make_engine, session_factory
+from serving.migrate import is_current
 from serving.settings import Settings
 from serving.supervision import views as supervision_views
 from serving.tickets import views as ticket_views
@@ -37,8 +40,22 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     errors.install(app)
 
     @app.get("/api/v1/health", tags=["service"])
+    @app.get("/healthz", tags=["service"])
     def health() -> dict:
+        """The process is up and has a valid catalogue."""
         return {"status": "ok", "catalogue_version": catalogue.version}
+
+    @app.get("/readyz", tags=["service"])
+    def ready() -> JSONResponse:
+        """Ready for traffic: the database answers and is at the latest migration."""
+        try:
+            current = is_current(settings.database)
+        except SQLAlchemyError as exc:
+            return JSONResponse({"status": "unavailable", "database": f"unreachable: {type(exc).__name__}"}, 503)
+        if not current:
+            return JSONResponse({"status": "unavailable", "database": "not at the latest migration; run "
+                                 "`jiesu db upgrade`"}, 503)
+        return JSONResponse({"status": "ready", "catalogue_version": catalogue.version})
 
     app.include_router(catalogue_views.router)
     app.include_router(ticket_views.router)

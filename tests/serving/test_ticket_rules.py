@@ -100,3 +100,21 @@ def test_wrong_state_is_409_naming_what_is_allowed(svc):
     svc.ok("agent", "POST", f"/{t['id']}/dispatch", json={"leaf": HEAT})
     again = svc.call("agent", "POST", f"/{t['id']}/dispatch", json={"leaf": HEAT})
     assert again.status_code == 409 and len(svc.ok("agent", "GET", f"/{t['id']}")["assignments"]) == 1
+
+
+def test_health_and_readiness(svc, tmp_path):
+    assert svc.client.get("/healthz").json()["status"] == "ok"
+    assert svc.client.get("/readyz").json()["status"] == "ready"
+
+
+def test_not_ready_before_migration(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from catalog import DEFAULT_DATA_DIR
+    from serving.app import create_app
+    from serving.settings import Settings
+
+    app = create_app(Settings(home=tmp_path, catalogue_dir=DEFAULT_DATA_DIR,
+                              database_url=f"sqlite:///{tmp_path / 'empty.db'}"))
+    response = TestClient(app).get("/readyz")
+    assert response.status_code == 503 and "jiesu db upgrade" in response.json()["database"]
