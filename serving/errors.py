@@ -1,6 +1,8 @@
 """Domain errors → HTTP answers with a clear body, registered once for the whole app."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -8,28 +10,19 @@ from serving.tickets.flows import Conflict, FlowError
 from serving.tickets.service import NotFound
 from serving.tickets.states import TransitionError
 
-
-def _answer(status: int, exc: Exception) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"detail": str(exc)})
+# exception type → its HTTP status (a function of the exception where it depends on it)
+STATUS: dict[type[Exception], Callable[[Exception], int]] = {
+    TransitionError: lambda exc: 403 if exc.forbidden else 409,
+    PermissionError: lambda exc: 403,
+    NotFound: lambda exc: 404,
+    FlowError: lambda exc: 422,
+    Conflict: lambda exc: 409,
+}
 
 
 def install(app: FastAPI) -> None:
-    @app.exception_handler(TransitionError)
-    async def _transition(_request: Request, exc: TransitionError):
-        return _answer(403 if exc.forbidden else 409, exc)
+    async def answer(_request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(status_code=STATUS[type(exc)](exc), content={"detail": str(exc)})
 
-    @app.exception_handler(PermissionError)
-    async def _forbidden(_request: Request, exc: PermissionError):
-        return _answer(403, exc)
-
-    @app.exception_handler(NotFound)
-    async def _not_found(_request: Request, exc: NotFound):
-        return _answer(404, exc)
-
-    @app.exception_handler(FlowError)
-    async def _unprocessable(_request: Request, exc: FlowError):
-        return _answer(422, exc)
-
-    @app.exception_handler(Conflict)
-    async def _conflict(_request: Request, exc: Conflict):
-        return _answer(409, exc)
+    for kind in STATUS:
+        app.add_exception_handler(kind, answer)

@@ -23,6 +23,12 @@ class SweepResult:
     repeats: list[str] = field(default_factory=list)
 
 
+def _flag(session: Session, ticket, now: datetime, kind: str, payload: dict, action: str, reason: str) -> None:
+    """Announce a supervision step through the outbox and write it to the ticket's audit log."""
+    emit(session, kind=kind, ticket_id=ticket.id, payload=payload, now=now)
+    record(session, ticket=ticket, principal=SYSTEM, action=action, before=ticket.status, now=now, reason=reason)
+
+
 def sweep(session: Session, *, now: datetime, policy: WarningPolicy = WarningPolicy()) -> SweepResult:
     """Remind yellow tickets once, move red ones into the 督办池 once, flag repeats; commit once."""
     result = SweepResult()
@@ -32,23 +38,17 @@ def sweep(session: Session, *, now: datetime, policy: WarningPolicy = WarningPol
                    "units": [a.unit for a in ticket.active_assignments()]}
         if level is Level.YELLOW and ticket.reminded_at is None:
             ticket.reminded_at = now
-            emit(session, kind="ticket.reminder", ticket_id=ticket.id, payload=payload, now=now)
-            record(session, ticket=ticket, principal=SYSTEM, action="remind", before=ticket.status, now=now,
-                   reason="临近办理时限，自动催办")
+            _flag(session, ticket, now, "ticket.reminder", payload, "remind", "临近办理时限，自动催办")
             result.reminded.append(ticket.number)
         if level is Level.RED and ticket.supervised_at is None:
             ticket.supervised_at = now
-            emit(session, kind="ticket.overdue", ticket_id=ticket.id, payload=payload, now=now)
-            record(session, ticket=ticket, principal=SYSTEM, action="supervise", before=ticket.status, now=now,
-                   reason="超过办理时限，纳入督办池")
+            _flag(session, ticket, now, "ticket.overdue", payload, "supervise", "超过办理时限，纳入督办池")
             result.supervised.append(ticket.number)
         earlier = service.earlier_same_problem(session, ticket=ticket)
         if earlier + 1 >= REPEAT_THRESHOLD and ticket.repeat_count < earlier:
             ticket.repeat_count = earlier
-            emit(session, kind="ticket.repeat", ticket_id=ticket.id, payload={**payload, "earlier": earlier},
-                 now=now)
-            record(session, ticket=ticket, principal=SYSTEM, action="flag_repeat", before=ticket.status, now=now,
-                   reason=f"同一问题第{earlier + 1}次诉求，纳入专项督办")
+            _flag(session, ticket, now, "ticket.repeat", {**payload, "earlier": earlier}, "flag_repeat",
+                  f"同一问题第{earlier + 1}次诉求，纳入专项督办")
             result.repeats.append(ticket.number)
     session.commit()
     return result
