@@ -19,8 +19,12 @@ install: $(BIN)/jiesu
 validate: install
 	$(BIN)/jiesu catalog validate
 
-## The main job on the embedded default: validate the demo catalogue, then serve it over HTTP.
+## The main job on the embedded default: validate the demo catalogue, migrate the SQLite database, load a
+## demo history of tickets, issue an agent API key, and serve catalogue and tickets over HTTP.
 demo: validate
+	$(BIN)/jiesu db upgrade
+	$(BIN)/jiesu data load --tickets 3000 --seed 7
+	@echo "demo agent API key: $$($(BIN)/jiesu users add --name demo-agent-$$(date +%s) --role agent)"
 	$(BIN)/jiesu serve --host $(HOST) --port $(PORT)
 
 serve: install

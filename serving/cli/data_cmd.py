@@ -129,3 +129,25 @@ def import_(export: Annotated[Path, typer.Argument(help="The city's export (.csv
     typer.echo(f"  unmapped {report['unmapped']} (see unmapped.jsonl): {report['unmapped_categories']}")
     typer.echo(f"  rejected {report['rejected']} (see rejected.jsonl): {report['rejected_reasons']}")
     typer.echo(f"  masked {report['masked']}; traditional rows normalised {report['traditional_rows_normalised']}")
+
+
+@app.command()
+def load(tickets: Annotated[int, typer.Option(min=1, help="How many tickets of history to load.")] = 3000,
+         seed: Annotated[int, typer.Option(help="Seed of the generated history.")] = 7,
+         directory: Annotated[Optional[Path], typer.Option("--texts", help="Texts directory.")] = None) -> None:
+    """Generate a demo history and load it into the service database (tickets already loaded are kept)."""
+    from serving.db import make_engine, session_factory
+    from serving.migrate import upgrade
+    from serving.tickets.history import load_history
+    from training.generate.tickets import GeneratorConfig, HistoryGenerator
+
+    catalogue = open_catalogue(None)
+    texts, splits = _corpus_texts(catalogue, directory, seed)
+    rows = HistoryGenerator(catalogue, texts, {t.text_id: s for t, s in zip(texts, splits)},
+                            GeneratorConfig(tickets=tickets, seed=seed)).generate()
+    url = settings_for(None).database
+    if url.startswith("sqlite"):
+        upgrade(url)
+    with session_factory(make_engine(url))() as session:
+        added = load_history(session, rows=rows, catalogue=catalogue)
+    typer.echo(f"loaded {added} history tickets ({len(rows) - added} were there already)")
