@@ -1,3 +1,2 @@
-"""Config-driven training of the dispatch classifier, and the demo corpus generator.
-
-Empty until the corpus and classifier land (issues 3 and 4)."""
+"""The training corpus (hand-written texts, splits, import of a city's export), the demo history generator,
+and — with the classifier issue — config-driven training."""
