@@ -38,15 +38,19 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
-def fan_out(session: Session, *, now: datetime) -> int:
-    """Create the delivery rows of events not yet fanned out (idempotent: one row per event and subscriber)."""
+def fan_out(session: Session, *, now: datetime, batch: int = 1000) -> int:
+    """Create the delivery rows of events not yet fanned out (idempotent: one row per event and subscriber).
+
+    With no subscriber, events wait; a subscriber added later receives the backlog."""
     subscriptions = list(session.scalars(select(Subscription).where(Subscription.active.is_(True))))
     if not subscriptions:
         return 0
-    existing = {(d.event_id, d.subscription_id) for d in session.scalars(select(Delivery))}
+    events = list(session.scalars(select(OutboxEvent).where(OutboxEvent.delivered_at.is_(None))
+                                  .order_by(OutboxEvent.id).limit(batch)))
+    existing = {(d.event_id, d.subscription_id) for d in session.scalars(
+        select(Delivery).where(Delivery.event_id.in_([e.id for e in events])))}
     created = 0
-    for event in session.scalars(select(OutboxEvent).where(OutboxEvent.delivered_at.is_(None))
-                                 .order_by(OutboxEvent.id)):
+    for event in events:
         for sub in subscriptions:
             if (not sub.kinds or event.kind in sub.kinds) and (event.id, sub.id) not in existing:
                 session.add(Delivery(event_id=event.id, subscription_id=sub.id, next_attempt_at=now))

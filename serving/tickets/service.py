@@ -17,7 +17,7 @@ EVENTS = {Action.DISPATCH: "ticket.dispatched", Action.CLOSE: "ticket.closed", A
 
 
 class NotFound(LookupError):
-    pass
+    """No such ticket, or one the caller may not see (answered the same way, so existence does not leak)."""
 
 
 def find_by_idempotency_key(session: Session, *, key: str) -> Ticket | None:
