@@ -4,7 +4,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
+import csv
+import io
+
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi.responses import PlainTextResponse
 from sqlalchemy.orm import Session
 
 from serving.auth.service import authenticate
@@ -95,6 +99,27 @@ def list_tickets(ctx: Ctx, status: Status | None = None, unit: str | None = None
     rows, total = service.list_tickets(ctx.session, principal=ctx.principal, status=status, unit=unit, page=page,
                                        page_size=page_size)
     return TicketPage(items=[out(ctx, t) for t in rows], total=total, page=page, page_size=page_size)
+
+
+EXPORT_COLUMNS = ["number", "status_name", "channel", "created_at", "district", "street", "leaf", "leaf_path",
+                  "dispatch_mode", "time_limit", "due_at", "closed_at", "satisfaction", "reopen_count", "supervised",
+                  "repeat_count", "caller_phone_masked", "title", "text", "reply_text"]
+
+
+@router.get("/export.csv", response_class=PlainTextResponse)
+def export_csv(ctx: Ctx, status: Status | None = None, unit: str | None = None) -> PlainTextResponse:
+    """Tickets as CSV (UTF-8 with BOM for Excel); callers appear only as a masked phone."""
+    require(ctx, Role.SUPERVISOR, Role.ADMIN)
+    rows, _ = service.list_tickets(ctx.session, principal=ctx.principal, status=status, unit=unit, page=1,
+                                   page_size=100_000)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    for ticket in rows:
+        data = out(ctx, ticket).model_dump()
+        writer.writerow([data[c] for c in EXPORT_COLUMNS])
+    return PlainTextResponse("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": 'attachment; filename="tickets.csv"'})
 
 
 @router.get("/{ticket_id}", response_model=TicketOut)

@@ -118,3 +118,17 @@ def test_not_ready_before_migration(tmp_path):
                               database_url=f"sqlite:///{tmp_path / 'empty.db'}"))
     response = TestClient(app).get("/readyz")
     assert response.status_code == 503 and "jiesu db upgrade" in response.json()["database"]
+
+
+def test_csv_export_for_supervisors_masks_callers(svc):
+    import csv
+    import io
+
+    t = register(svc)
+    svc.ok("agent", "POST", f"/{t['id']}/dispatch", json={"leaf": HEAT})
+    response = svc.call("supervisor", "GET", "/export.csv", params={"status": "dispatched"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
+    assert [r["number"] for r in rows] == [t["number"]] and rows[0]["caller_phone_masked"] == "138****5678"
+    assert "13812345678" not in response.text
+    assert svc.call("agent", "GET", "/export.csv").status_code == 403
