@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from catalog import load_catalogue
 from catalog.deadlines import TZ
-from serving import errors
+from serving import errors, metrics
 from serving.catalogue import pages as catalogue_pages
 from serving.catalogue import views as catalogue_views
 from serving.db import make_engine, session_factory
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     app.state.sessions = session_factory(app.state.engine)
     app.state.clock = clock
     errors.install(app)
+    metrics.install(app)
 
     @app.get("/api/v1/health", tags=["service"])
     @app.get("/healthz", tags=["service"])

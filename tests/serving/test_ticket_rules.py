@@ -132,3 +132,11 @@ def test_csv_export_for_supervisors_masks_callers(svc):
     assert [r["number"] for r in rows] == [t["number"]] and rows[0]["caller_phone_masked"] == "138****5678"
     assert "13812345678" not in response.text
     assert svc.call("agent", "GET", "/export.csv").status_code == 403
+
+
+def test_metrics_count_requests_by_route_and_tickets_by_status(svc):
+    register(svc)
+    svc.call("agent", "GET", "/999999")
+    text = svc.client.get("/metrics").text
+    assert 'jiesu_tickets{status="registered"} 1.0' in text
+    assert 'route="/api/v1/tickets/{ticket_id}",status="404"' in text
