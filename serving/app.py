@@ -24,7 +24,22 @@ def shanghai_now() -> datetime:
     return datetime.now(TZ)
 
 
-def create_app(settings: Settings | None = None, clock: Callable[[], datetime] = shanghai_now) -> FastAPI:
+def make_suggester(name: str, catalogue):
+    """The suggester named by JIESU_SUGGESTER: 'keyword' (the lexical baseline, default) or 'none'."""
+    if name == "none":
+        return None
+    if name == "keyword":
+        from model.keyword import KeywordSuggester
+
+        return KeywordSuggester(catalogue)
+    raise ValueError(f"JIESU_SUGGESTER must be 'keyword' or 'none', not {name!r}")
+
+
+UNSET = object()
+
+
+def create_app(settings: Settings | None = None, clock: Callable[[], datetime] = shanghai_now,
+               suggester=UNSET) -> FastAPI:
     """Build the app; an invalid catalogue raises CatalogueError here, before the server accepts requests.
 
     The database must be at the current migration (`jiesu db upgrade`); `clock` gives the aware 'now'."""
@@ -37,6 +52,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     app.state.engine = make_engine(settings.database)
     app.state.sessions = session_factory(app.state.engine)
     app.state.clock = clock
+    app.state.suggester = make_suggester(settings.suggester, catalogue) if suggester is UNSET else suggester
     errors.install(app)
     metrics.install(app)
 

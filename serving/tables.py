@@ -2,6 +2,7 @@
 from serving.auth import models as auth_models  # noqa: F401
 from serving.db import Base
 from serving.outbox import models as outbox_models  # noqa: F401
+from serving.suggestions import models as suggestion_models  # noqa: F401
 from serving.tickets import models as ticket_models  # noqa: F401
 
 metadata = Base.metadata

@@ -12,6 +12,8 @@ from catalog import Catalogue
 from catalog.deadlines import due_at
 from catalog.rules import DispatchMode, TimeLimit, TimeLimitKind, UnitRule
 from serving.auth.models import Principal
+from serving.suggestions import flows as suggestions
+from serving.suggestions.service import record_decision
 from serving.tickets import service
 from serving.tickets.models import Assignment, Ticket
 from serving.tickets.schemas import (AnswerIn, DecisionIn, DispatchIn, ExtensionIn, ForwardIn, MergeIn, ReasonIn,
@@ -35,6 +37,7 @@ class Context:
     catalogue: Catalogue
     principal: Principal
     now: datetime
+    suggester: object | None = None   # anything with .version and .suggest(text, k); None: no model
 
 
 def guard(ctx: Context, ticket: Ticket, action: Action) -> None:
@@ -64,7 +67,10 @@ def register(ctx: Context, data: TicketIn, idempotency_key: str | None) -> tuple
                     title=data.title, text=data.text, address=data.address, district=data.district,
                     street=data.street, status=Status.REGISTERED.value,
                     catalogue_version=ctx.catalogue.version, created_at=ctx.now, updated_at=ctx.now)
-    return service.add_ticket(ctx.session, ticket=ticket, principal=ctx.principal, now=ctx.now), True
+    service.add_ticket(ctx.session, ticket=ticket, principal=ctx.principal, now=ctx.now)
+    suggestions.suggest(ctx.session, suggester=ctx.suggester, catalogue=ctx.catalogue, ticket_id=ticket.id,
+                        text=f"{data.title}\n{data.text}" if data.title else data.text, now=ctx.now)
+    return ticket, True
 
 
 def _check_place(catalogue: Catalogue, district: str | None, street: str | None) -> None:
@@ -134,6 +140,8 @@ def dispatch(ctx: Context, ticket: Ticket, data: DispatchIn) -> Ticket:
     ticket.assignments.append(Assignment(unit=lead, role="lead", assigned_at=ctx.now))
     ticket.assignments.extend(Assignment(unit=c, role="co", assigned_at=ctx.now) for c in co)
     details = {"leaf": leaf.code, "lead": lead, "co": co, "mode": mode.value}
+    record_decision(ctx.session, ticket_id=ticket.id, leaf=leaf.code, lead=lead, actor=ctx.principal.name,
+                    now=ctx.now)
     return service.apply(ctx.session, ticket=ticket, action=Action.DISPATCH, principal=ctx.principal, now=ctx.now,
                          reason=data.reason, details=details)
 

@@ -110,6 +110,21 @@ class AssignmentOut(BaseModel):
     reply_text: str
 
 
+class CandidateOut(BaseModel):
+    leaf: str
+    path: str
+    probability: float
+    evidence: list[str]
+
+
+class SuggestionOut(BaseModel):
+    status: str                 # ok | empty | unavailable | error
+    source: str
+    candidates: list[CandidateOut]
+    chosen_rank: int | None
+    accepted: bool | None
+
+
 class TicketOut(BaseModel):
     id: int
     number: str
@@ -142,6 +157,7 @@ class TicketOut(BaseModel):
     dispatched_at: datetime | None
     closed_at: datetime | None
     assignments: list[AssignmentOut]
+    suggestion: SuggestionOut | None
     allowed_actions: list[str]
 
 

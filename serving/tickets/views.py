@@ -15,8 +15,10 @@ from serving.auth.service import authenticate
 from serving.supervision.levels import warning_level
 from serving.tickets import flows, service
 from serving.tickets.models import Ticket
-from serving.tickets.schemas import (AnswerIn, AssignmentOut, AuditOut, DecisionIn, DispatchIn, ExtensionIn,
-                                     ForwardIn, MergeIn, ReasonIn, ReplyIn, TicketIn, TicketOut, TicketPage, VisitIn)
+from serving.suggestions import service as suggestion_service
+from serving.tickets.schemas import (AnswerIn, AssignmentOut, AuditOut, CandidateOut, DecisionIn, DispatchIn,
+                                     ExtensionIn, ForwardIn, MergeIn, ReasonIn, ReplyIn, SuggestionOut, TicketIn,
+                                     TicketOut, TicketPage, VisitIn)
 from serving.tickets.states import STATUS_NAMES, Action, Role, Status, allowed_actions
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
@@ -39,7 +41,8 @@ def context(request: Request, session: Annotated[Session, Depends(db_session)],
     if principal is None:
         raise HTTPException(401, "missing or unknown API key: send 'Authorization: Bearer <key>' or 'X-API-Key'",
                             headers={"WWW-Authenticate": "Bearer"})
-    return flows.Context(session, request.app.state.catalogue, principal, request.app.state.clock())
+    return flows.Context(session, request.app.state.catalogue, principal, request.app.state.clock(),
+                         request.app.state.suggester)
 
 
 Ctx = Annotated[flows.Context, Depends(context)]
@@ -57,6 +60,7 @@ def out(ctx: flows.Context, ticket: Ticket) -> TicketOut:
                                  signed_at=a.signed_at, replied_at=a.replied_at, reply_text=a.reply_text)
                    for a in ticket.assignments]
     status = Status(ticket.status)
+    suggestion = suggestion_service.for_ticket(ctx.session, ticket_id=ticket.id)
     return TicketOut(
         id=ticket.id, number=ticket.number, status=status.value, status_name=STATUS_NAMES[status],
         channel=ticket.channel, title=ticket.title, text=ticket.text, address=ticket.address,
@@ -71,7 +75,17 @@ def out(ctx: flows.Context, ticket: Ticket) -> TicketOut:
         supervised=ticket.supervised_at is not None, repeat_count=ticket.repeat_count,
         catalogue_version=ticket.catalogue_version, created_at=ticket.created_at,
         dispatched_at=ticket.dispatched_at, closed_at=ticket.closed_at, assignments=assignments,
+        suggestion=_suggestion_out(catalogue, suggestion),
         allowed_actions=[a.value for a in allowed_actions(status, Role(ctx.principal.role))])
+
+
+def _suggestion_out(catalogue, suggestion) -> SuggestionOut | None:
+    if suggestion is None:
+        return None
+    candidates = [CandidateOut(leaf=c["leaf"], path=catalogue.path_name(c["leaf"]), probability=c["probability"],
+                               evidence=c["evidence"]) for c in suggestion.candidates if c["leaf"] in catalogue]
+    return SuggestionOut(status=suggestion.status, source=suggestion.source, candidates=candidates,
+                         chosen_rank=suggestion.chosen_rank, accepted=suggestion.accepted)
 
 
 def act(ctx: flows.Context, ticket_id: int, step: Callable[[Ticket], Ticket]) -> TicketOut:

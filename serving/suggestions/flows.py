@@ -1,0 +1,36 @@
+"""Asking the suggester at intake: fail soft — the ticket is accepted whatever the model does."""
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from catalog import Catalogue
+from serving.suggestions.models import Suggestion
+
+log = logging.getLogger("jiesu.suggestions")
+TOP_K = 3
+
+
+def suggest(session: Session, *, suggester, catalogue: Catalogue, ticket_id: int, text: str,
+            now: datetime) -> Suggestion:
+    """Store what the suggester proposes; a missing or failing model is recorded, never raised to the caller."""
+    row = Suggestion(ticket_id=ticket_id, status="unavailable", source="none", catalogue_version=catalogue.version,
+                     created_at=now)
+    if suggester is not None:
+        row.source = suggester.version
+        started = time.perf_counter()
+        try:
+            candidates = suggester.suggest(text, k=TOP_K)
+        except Exception as exc:  # noqa: BLE001 — any model failure: recorded and logged, intake goes on
+            log.exception("suggester %s failed for ticket %s", suggester.version, ticket_id)
+            row.status, row.error = "error", f"{type(exc).__name__}: {exc}"[:1000]
+        else:
+            row.status = "ok" if candidates else "empty"
+            row.candidates = [{"leaf": c.leaf, "probability": round(c.probability, 4), "evidence": list(c.evidence)}
+                              for c in candidates if c.leaf in catalogue]
+        row.latency_ms = round((time.perf_counter() - started) * 1000, 2)
+    session.add(row)
+    return row
