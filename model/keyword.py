@@ -37,17 +37,18 @@ class KeywordSuggester:
             terms = _terms([node.name, *node.keywords, *node.aliases])
             (self.leaf_terms if node.is_leaf else self.branch_terms)[node.code] = terms
 
-    def _score(self, text: str, code: str) -> tuple[float, list[str]]:
+    def _score(self, text: str, code: str, branch_scores: dict[str, float]) -> tuple[float, list[str]]:
         hits = [t for t in self.leaf_terms[code] if t in text]
         score = sum(len(t) for t in hits)
         for i in range(2, len(code), 2):   # words of the 大类/小类/细类 above count a little
-            score += 0.3 * sum(len(t) for t in self.branch_terms.get(code[:i], ()) if t in text)
+            score += 0.3 * branch_scores.get(code[:i], 0)
         return score, hits
 
     def suggest(self, text: str, k: int = 3) -> list[Candidate]:
         """The k best leaves with probabilities (softmax over scores); empty when no catalogue word occurs."""
         clean = _NON_WORD.sub("", text)
-        scored = [(code, *self._score(clean, code)) for code in self.leaf_terms]
+        branch_scores = {code: sum(len(t) for t in terms if t in clean) for code, terms in self.branch_terms.items()}
+        scored = [(code, *self._score(clean, code, branch_scores)) for code in self.leaf_terms]
         scored = [s for s in scored if s[1] > 0]
         if not scored:
             return []

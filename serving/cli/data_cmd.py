@@ -19,7 +19,7 @@ def texts(directory: Annotated[Optional[Path], typer.Option("--texts", help="Tex
           as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Check the hand-written texts (exit 1 on any problem) and report coverage, voices and split leaks."""
     from training.corpus.report import texts_report
-    from training.corpus.splits import SplitConfig, held_out_text_split
+    from training.corpus.splits import SplitConfig, held_out_text_split, pairs_of
     from training.corpus.texts import DEFAULT_TEXTS_DIR, load_texts
 
     directory = directory or DEFAULT_TEXTS_DIR
@@ -27,7 +27,8 @@ def texts(directory: Annotated[Optional[Path], typer.Option("--texts", help="Tex
         raise fail(f"texts directory {directory} does not exist")
     catalogue = open_catalogue(catalog)
     loaded, problems = load_texts(catalogue, directory)
-    report = texts_report(catalogue, loaded, held_out_text_split(loaded, SplitConfig(seed=seed)))
+    pairs = pairs_of(loaded)
+    report = texts_report(catalogue, loaded, held_out_text_split(loaded, SplitConfig(seed=seed), pairs), pairs)
     report["problems"] = len(problems)
     if as_json:
         echo_json({**report, "problem_list": [p.as_dict() for p in problems]})
@@ -42,7 +43,7 @@ def texts(directory: Annotated[Optional[Path], typer.Option("--texts", help="Tex
 
 def _corpus_texts(catalogue, directory: Path | None, seed: int):
     """Hand-written texts and their held-out-text split, or exit with the texts' problems."""
-    from training.corpus.splits import SplitConfig, held_out_text_split
+    from training.corpus.splits import SplitConfig, held_out_text_split, pairs_of
     from training.corpus.texts import DEFAULT_TEXTS_DIR, load_texts
 
     loaded, problems = load_texts(catalogue, directory or DEFAULT_TEXTS_DIR)
@@ -51,7 +52,8 @@ def _corpus_texts(catalogue, directory: Path | None, seed: int):
             typer.echo(str(problem), err=True)
         raise fail(f"{len(problems)} problem(s) in the hand-written texts; fix them first (jiesu data texts)",
                    EXIT_INVALID)
-    return loaded, held_out_text_split(loaded, SplitConfig(seed=seed))
+    pairs = pairs_of(loaded)
+    return loaded, held_out_text_split(loaded, SplitConfig(seed=seed), pairs), pairs
 
 
 @app.command()
@@ -67,7 +69,7 @@ def generate(tickets: Annotated[int, typer.Option(min=1, help="How many tickets.
     from training.generate.write import write_history
 
     catalogue = open_catalogue(catalog)
-    texts, splits = _corpus_texts(catalogue, directory, seed)
+    texts, splits, _ = _corpus_texts(catalogue, directory, seed)
     config = GeneratorConfig(tickets=tickets, seed=seed)
     rows = HistoryGenerator(catalogue, texts, {t.text_id: s for t, s in zip(texts, splits)}, config).generate()
     target = out or settings_for(catalog).home / "corpus"
@@ -89,8 +91,8 @@ def report(corpus: Annotated[Optional[Path], typer.Option(help="Generated histor
     from training.generate.report import history_report
 
     catalogue = open_catalogue(catalog)
-    texts, splits = _corpus_texts(catalogue, directory, seed)
-    result = {"texts": texts_report(catalogue, texts, splits)}
+    texts, splits, pairs = _corpus_texts(catalogue, directory, seed)
+    result = {"texts": texts_report(catalogue, texts, splits, pairs)}
     corpus = corpus or settings_for(catalog).home / "corpus"
     if (corpus / "tickets.jsonl").is_file():
         with (corpus / "tickets.jsonl").open(encoding="utf-8") as fh:
@@ -142,7 +144,7 @@ def load(tickets: Annotated[int, typer.Option(min=1, help="How many tickets of h
     from training.generate.tickets import GeneratorConfig, HistoryGenerator
 
     catalogue = open_catalogue(None)
-    texts, splits = _corpus_texts(catalogue, directory, seed)
+    texts, splits, _ = _corpus_texts(catalogue, directory, seed)
     rows = HistoryGenerator(catalogue, texts, {t.text_id: s for t, s in zip(texts, splits)},
                             GeneratorConfig(tickets=tickets, seed=seed)).generate()
     url = settings_for(None).database

@@ -13,6 +13,14 @@ def for_ticket(session: Session, *, ticket_id: int) -> Suggestion | None:
     return session.scalar(select(Suggestion).where(Suggestion.ticket_id == ticket_id))
 
 
+def for_tickets(session: Session, *, ticket_ids: list[int]) -> dict[int, Suggestion]:
+    """Suggestions of many tickets in one query, by ticket id."""
+    if not ticket_ids:
+        return {}
+    rows = session.scalars(select(Suggestion).where(Suggestion.ticket_id.in_(ticket_ids)))
+    return {row.ticket_id: row for row in rows}
+
+
 def record_decision(session: Session, *, ticket_id: int, leaf: str, lead: str, actor: str, now: datetime) -> None:
     """Write the agent's choice beside the suggestion (the first decision; re-dispatches keep the first)."""
     suggestion = for_ticket(session, ticket_id=ticket_id)

@@ -54,13 +54,18 @@ def require(ctx: flows.Context, *roles: Role) -> None:
                               f"{', '.join(r.value for r in roles)}")
 
 
-def out(ctx: flows.Context, ticket: Ticket) -> TicketOut:
+_LOOKUP = object()
+
+
+def out(ctx: flows.Context, ticket: Ticket, suggestion=_LOOKUP) -> TicketOut:
+    """The ticket as the caller sees it; pass `suggestion` when it was loaded in bulk (lists, exports)."""
     catalogue = ctx.catalogue
     assignments = [AssignmentOut(unit=a.unit, unit_name=catalogue.unit(a.unit).name, role=a.role, active=a.active,
                                  signed_at=a.signed_at, replied_at=a.replied_at, reply_text=a.reply_text)
                    for a in ticket.assignments]
     status = Status(ticket.status)
-    suggestion = suggestion_service.for_ticket(ctx.session, ticket_id=ticket.id)
+    if suggestion is _LOOKUP:
+        suggestion = suggestion_service.for_ticket(ctx.session, ticket_id=ticket.id)
     return TicketOut(
         id=ticket.id, number=ticket.number, status=status.value, status_name=STATUS_NAMES[status],
         channel=ticket.channel, title=ticket.title, text=ticket.text, address=ticket.address,
@@ -112,7 +117,9 @@ def list_tickets(ctx: Ctx, status: Status | None = None, unit: str | None = None
                  page_size: Annotated[int, Query(ge=1, le=200)] = 50) -> TicketPage:
     rows, total = service.list_tickets(ctx.session, principal=ctx.principal, status=status, unit=unit, page=page,
                                        page_size=page_size)
-    return TicketPage(items=[out(ctx, t) for t in rows], total=total, page=page, page_size=page_size)
+    suggestions = suggestion_service.for_tickets(ctx.session, ticket_ids=[t.id for t in rows])
+    return TicketPage(items=[out(ctx, t, suggestions.get(t.id)) for t in rows], total=total, page=page,
+                      page_size=page_size)
 
 
 EXPORT_COLUMNS = ["number", "status_name", "channel", "created_at", "district", "street", "leaf", "leaf_path",
@@ -129,8 +136,9 @@ def export_csv(ctx: Ctx, status: Status | None = None, unit: str | None = None) 
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
+    suggestions = suggestion_service.for_tickets(ctx.session, ticket_ids=[t.id for t in rows])
     for ticket in rows:
-        data = out(ctx, ticket).model_dump()
+        data = out(ctx, ticket, suggestions.get(ticket.id)).model_dump()
         writer.writerow([data[c] for c in EXPORT_COLUMNS])
     return PlainTextResponse("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": 'attachment; filename="tickets.csv"'})

@@ -6,8 +6,7 @@ from collections import Counter
 
 from catalog import Catalogue
 from training.corpus.normalise import comparable, to_simplified
-from training.corpus.similarity import near_duplicate_pairs
-from training.corpus.splits import leaks
+from training.corpus.splits import leaks, pairs_of
 from training.corpus.texts import TARGET_PER_LEAF, HandText
 
 
@@ -21,11 +20,11 @@ def distinct_ngram_ratio(texts: list[HandText], n: int = 2) -> float:
     return round(len(grams) / total, 4) if total else 0.0
 
 
-def texts_report(catalogue: Catalogue, texts: list[HandText], splits: list[str]) -> dict:
+def texts_report(catalogue: Catalogue, texts: list[HandText], splits: list[str], pairs=None) -> dict:
     per_leaf = Counter(t.leaf for t in texts)
     counts = [per_leaf.get(leaf.code, 0) for leaf in catalogue.leaves()]
     lengths = [len(t.text) for t in texts]
-    near = near_duplicate_pairs([t.text for t in texts])
+    near = pairs_of(texts, pairs)
     return {
         "catalogue": catalogue.version,
         "texts": len(texts),
@@ -42,7 +41,7 @@ def texts_report(catalogue: Catalogue, texts: list[HandText], splits: list[str])
         "near_duplicate_pairs_across_leaves": sum(texts[i].leaf != texts[j].leaf for i, j, _ in near),
         "distinct_bigram_ratio": distinct_ngram_ratio(texts),
         "splits": dict(Counter(splits)),
-        "test_texts_with_near_duplicate_in_train": leaks(texts, splits),
+        "test_texts_with_near_duplicate_in_train": leaks(texts, splits, near),
     }
 
 

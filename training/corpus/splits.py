@@ -40,17 +40,26 @@ class _UnionFind:
         self.parent[self.find(a)] = self.find(b)
 
 
-def near_duplicate_clusters(texts: list[HandText]) -> list[int]:
+Pairs = list[tuple[int, int, float]]
+
+
+def pairs_of(texts: list[HandText], pairs: Pairs | None = None) -> Pairs:
+    """The near-duplicate pairs of these texts: the ones given (computed once by the caller), else computed."""
+    return near_duplicate_pairs([t.text for t in texts]) if pairs is None else pairs
+
+
+def near_duplicate_clusters(texts: list[HandText], pairs: Pairs | None = None) -> list[int]:
     """A cluster number per text: texts linked by near-duplicate pairs share one."""
     uf = _UnionFind(len(texts))
-    for i, j, _ in near_duplicate_pairs([t.text for t in texts]):
+    for i, j, _ in pairs_of(texts, pairs):
         uf.union(i, j)
     return [uf.find(i) for i in range(len(texts))]
 
 
-def held_out_text_split(texts: list[HandText], config: SplitConfig = SplitConfig()) -> list[str]:
+def held_out_text_split(texts: list[HandText], config: SplitConfig = SplitConfig(),
+                        pairs: Pairs | None = None) -> list[str]:
     """The split ('train', 'dev' or 'test') of each text, deterministic for the seed."""
-    clusters = near_duplicate_clusters(texts)
+    clusters = near_duplicate_clusters(texts, pairs)
     by_leaf: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     for index, (text, cluster) in enumerate(zip(texts, clusters)):
         by_leaf[text.leaf][cluster].append(index)
@@ -68,11 +77,10 @@ def held_out_text_split(texts: list[HandText], config: SplitConfig = SplitConfig
     return [cluster_split[c] for c in clusters]
 
 
-def leaks(texts: list[HandText], splits: list[str], threshold: float | None = None) -> int:
+def leaks(texts: list[HandText], splits: list[str], pairs: Pairs | None = None) -> int:
     """How many test texts have a near-duplicate in train: 0 for a sound held-out-text split."""
-    kwargs = {} if threshold is None else {"threshold": threshold}
     leaked = set()
-    for i, j, _ in near_duplicate_pairs([t.text for t in texts], **kwargs):
+    for i, j, _ in pairs_of(texts, pairs):
         sides = {splits[i], splits[j]}
         if sides == {"train", "test"}:
             leaked.add(i if splits[i] == "test" else j)
