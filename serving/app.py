@@ -1,6 +1,7 @@
 """The FastAPI application: loads the active catalogue once and mounts every domain's routes."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -19,20 +20,53 @@ from serving.settings import Settings
 from serving.supervision import views as supervision_views
 from serving.tickets import views as ticket_views
 
+log = logging.getLogger("jiesu.app")
+
 
 def shanghai_now() -> datetime:
     return datetime.now(TZ)
 
 
-def make_suggester(name: str, catalogue):
-    """The suggester named by JIESU_SUGGESTER: 'keyword' (the lexical baseline, default) or 'none'."""
+def make_suggester(name: str, catalogue, home):
+    """The suggester named by JIESU_SUGGESTER: 'auto' (the current trained model when there is one for this
+    catalogue, else the keyword baseline), 'classifier', 'keyword' or 'none'."""
     if name == "none":
         return None
     if name == "keyword":
-        from model.keyword import KeywordSuggester
+        return _keyword(catalogue)
+    if name not in ("auto", "classifier"):
+        raise ValueError(f"JIESU_SUGGESTER must be auto, classifier, keyword or none, not {name!r}")
+    from model.registry import Registry
 
-        return KeywordSuggester(catalogue)
-    raise ValueError(f"JIESU_SUGGESTER must be 'keyword' or 'none', not {name!r}")
+    current = Registry.under(home).current()
+    if current is None and name == "auto":
+        return _keyword(catalogue)
+    if current is None:
+        raise ValueError(f"JIESU_SUGGESTER=classifier but no current model under {home / 'models'}; "
+                         "run `jiesu train --config quick.toml`")
+    return _classifier(current, catalogue, fall_back=name == "auto")
+
+
+def _keyword(catalogue):
+    from model.keyword import KeywordSuggester
+
+    return KeywordSuggester(catalogue)
+
+
+def _classifier(directory, catalogue, fall_back: bool):
+    """The current model; under 'auto' a model that cannot serve this catalogue falls back to keywords."""
+    from model.classifier import Classifier, ModelError
+    from model.suggester import ClassifierSuggester
+
+    try:
+        return ClassifierSuggester(Classifier(directory, catalogue_version=catalogue.version,
+                                              allowed_leaves={leaf.code for leaf in catalogue.leaves()}))
+    except ModelError:
+        if not fall_back:
+            raise
+        log.exception("current model %s cannot serve catalogue %s; using the keyword baseline",
+                      directory, catalogue.version)
+        return _keyword(catalogue)
 
 
 UNSET = object()
@@ -52,7 +86,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     app.state.engine = make_engine(settings.database)
     app.state.sessions = session_factory(app.state.engine)
     app.state.clock = clock
-    app.state.suggester = make_suggester(settings.suggester, catalogue) if suggester is UNSET else suggester
+    app.state.suggester = make_suggester(settings.suggester, catalogue, settings.home) if suggester is UNSET else suggester
     errors.install(app)
     metrics.install(app)
 

@@ -13,14 +13,14 @@ class Settings:
     home: Path            # $JIESU_HOME: databases, models, indexes, imported catalogues
     catalogue_dir: Path   # $JIESU_CATALOG: the active catalogue's data directory
     database_url: str = ""  # $JIESU_DATABASE_URL; default: SQLite under $JIESU_HOME
-    suggester: str = "keyword"  # $JIESU_SUGGESTER: keyword (lexical baseline) or none
+    suggester: str = "auto"  # $JIESU_SUGGESTER: auto | classifier | keyword | none
 
     @classmethod
     def from_env(cls) -> "Settings":
         home = Path(os.environ.get("JIESU_HOME") or "var").resolve()
         catalogue = Path(os.environ.get("JIESU_CATALOG") or DEFAULT_DATA_DIR).resolve()
         return cls(home=home, catalogue_dir=catalogue, database_url=os.environ.get("JIESU_DATABASE_URL", ""),
-                   suggester=os.environ.get("JIESU_SUGGESTER", "keyword"))
+                   suggester=os.environ.get("JIESU_SUGGESTER", "auto"))
 
     @property
     def database(self) -> str:

@@ -1,0 +1,112 @@
+"""Inference with an exported classifier directory: tokenizers + onnxruntime + numpy, no torch."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from model.encoding import pad
+from model.labels import LabelSet, ancestors_of, path_scores, top_paths
+from model.text import classifier_input
+
+MODEL_FILE, INT8_FILE, META_FILE, LABELS_FILE, TOKENIZER_FILE = (
+    "model.onnx", "model.int8.onnx", "meta.json", "labels.json", "tokenizer.json")
+
+
+class ModelError(RuntimeError):
+    """A model directory that cannot serve: missing files, or built for another catalogue."""
+
+
+@dataclass(frozen=True)
+class ScoredPath:
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+    score: float
+
+    @property
+    def leaf(self) -> str:
+        return self.codes[-1]
+
+    def to_json(self) -> dict:
+        return {"codes": list(self.codes), "names": list(self.names), "score": round(self.score, 6)}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    paths: tuple[ScoredPath, ...]
+    abstain: bool
+
+    def to_json(self) -> dict:
+        return {"paths": [p.to_json() for p in self.paths], "abstain": self.abstain}
+
+
+def read_meta(directory: Path) -> dict:
+    try:
+        return json.loads((Path(directory) / META_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"{directory}: no {META_FILE}; not a Jiesu model directory (train one with "
+                         "`jiesu train --config quick.toml`)") from None
+
+
+class Classifier:
+    """An exported model: top-k valid catalogue paths with calibrated probabilities and an abstain flag."""
+
+    def __init__(self, directory: Path | str, *, int8: bool | None = None, threads: int | None = None,
+                 catalogue_version: str | None = None, allowed_leaves: set[str] | None = None):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.directory = Path(directory)
+        self.meta = read_meta(self.directory)
+        self.labels = LabelSet.load(self.directory / LABELS_FILE)
+        if catalogue_version and catalogue_version != self.labels.catalogue_version:
+            raise ModelError(f"{self.directory}: built for catalogue {self.labels.catalogue_version}, the active "
+                             f"catalogue is {catalogue_version}; retrain (`jiesu retrain`) or promote a matching model")
+        self.version = self.meta["version"]
+        use_int8 = self.meta.get("int8_default", False) if int8 is None else int8
+        model_file = self.directory / (INT8_FILE if use_int8 and (self.directory / INT8_FILE).exists() else MODEL_FILE)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+        self.model_file = model_file.name
+        self.tokenizer = Tokenizer.from_file(str(self.directory / TOKENIZER_FILE))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(self.meta["max_length"])
+        self.paths = self.labels.path_matrix()
+        calibration = self.meta["calibration"]
+        self.temperature = calibration["temperature"]
+        self.weights = calibration["level_weights"]
+        self.threshold = calibration["thresholds"].get(str(calibration["abstain_precision"]))
+        self.allowed = None if allowed_leaves is None else np.array([l in allowed_leaves for l in self.labels.leaves])
+
+    def encode(self, texts: list[str], titles: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        titles = titles or [""] * len(texts)
+        inputs = [self.meta["prefix"] + classifier_input(t, h) for t, h in zip(texts, titles)]
+        return pad([e.ids for e in self.tokenizer.encode_batch(inputs)], self.meta["pad_id"])
+
+    def logits(self, ids: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
+        return self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+
+    def probabilities(self, texts: list[str], titles: list[str] | None = None, k: int = 3):
+        """(top leaf indices, their probabilities) for a batch."""
+        scores = path_scores(self.logits(*self.encode(texts, titles)), self.paths, self.weights)
+        return top_paths(scores, self.temperature, k, self.allowed)
+
+    def predict(self, texts: list[str], titles: list[str] | None = None, k: int = 3) -> list[Prediction]:
+        if not texts:
+            return []
+        top, probs = self.probabilities(texts, titles, k)
+        out = []
+        for row, row_probs in zip(top, probs):
+            paths = tuple(self._path(self.labels.leaves[i], float(p)) for i, p in zip(row, row_probs))
+            abstain = self.threshold is None or paths[0].score < self.threshold
+            out.append(Prediction(paths, abstain))
+        return out
+
+    def _path(self, leaf: str, score: float) -> ScoredPath:
+        codes = tuple(ancestors_of(leaf))
+        return ScoredPath(codes, tuple(self.labels.names[c] for c in codes), score)

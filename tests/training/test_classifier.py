@@ -1,0 +1,156 @@
+"""The classifier end to end on a tiny locally built encoder: training, calibration, export, ONNX parity,
+decoding, abstain, the catalogue-version guard and the predict command."""
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("onnxruntime")
+
+from typer.testing import CliRunner  # noqa: E402
+
+from catalog import load_catalogue  # noqa: E402
+from model.classifier import Classifier, ModelError  # noqa: E402
+from model.labels import ancestors_of  # noqa: E402
+from serving.cli import app  # noqa: E402
+from tests.ml_factories import tiny_base  # noqa: E402
+from training.classifier.calibration import fit_temperature, nll  # noqa: E402
+from training.classifier.config import ConfigError, load_config  # noqa: E402
+from training.classifier.train import train_model  # noqa: E402
+from training.corpus.texts import load_texts  # noqa: E402
+
+LEAVES = 6
+TINY = ["base.layers=0", f"data.limit_leaves={LEAVES}", "data.max_length=48", "train.epochs=6", "train.patience=6",
+        "train.lr_encoder=1e-3", "train.lr_heads=1e-2", "train.batch_size=16", "train.max_minutes=0",
+        "train.warmup_ratio=0", "export.parity_texts=16"]
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue()
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, catalogue):
+    home = tmp_path_factory.mktemp("home")
+    texts, _ = load_texts(catalogue)
+    chosen = {leaf.code for leaf in catalogue.leaves()[:LEAVES]}
+    texts = [t for t in texts if t.leaf in chosen]
+    vocab = [t.text for t in texts] + [n.name + n.description + "".join(n.keywords) for n in catalogue.nodes()]
+    base = tiny_base(home / "base", vocab + ["query: "])
+    config = load_config("quick.toml", [f"base.path={base}", *TINY])
+    directory = train_model(config, home=home, catalogue=catalogue, texts=texts, progress=False)
+    return directory, texts
+
+
+def meta_of(directory):
+    return json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+
+
+def test_training_learns_and_records_its_config_metrics_and_catalogue(trained, catalogue):
+    directory, _ = trained
+    meta = meta_of(directory)
+    history = meta["training"]["history"]
+    assert history[-1]["loss"] < history[0]["loss"]
+    assert meta["calibration"]["dev_leaf_acc"] > 2 / LEAVES          # chance is 1/6
+    assert meta["catalogue_version"] == catalogue.version
+    assert meta["config"]["data"]["limit_leaves"] == LEAVES and meta["leaves"] == LEAVES
+    assert {"model.onnx", "model.int8.onnx", "tokenizer.json", "labels.json", "meta.json"} <= {
+        p.name for p in directory.iterdir()}
+
+
+def test_onnx_matches_torch_on_a_fixed_set(trained):
+    parity = meta_of(trained[0])["parity"]
+    assert parity["texts"] >= 10
+    assert parity["fp32_same_top3"] == 1.0
+    assert parity["fp32_max_prob_diff"] < 1e-3
+
+
+def test_predictions_are_valid_catalogue_paths_with_sorted_probabilities(trained, catalogue):
+    directory, texts = trained
+    classifier = Classifier(directory, catalogue_version=catalogue.version)
+    predictions = classifier.predict([t.body for t in texts[:20]], [t.title for t in texts[:20]], k=5)
+    for prediction in predictions:
+        scores = [p.score for p in prediction.paths]
+        assert scores == sorted(scores, reverse=True) and 0 < sum(scores) <= 1 + 1e-9
+        for path in prediction.paths:
+            assert path.codes == tuple(ancestors_of(path.leaf)) and catalogue.get(path.leaf).is_leaf
+            assert path.names == tuple(catalogue.get(c).name for c in path.codes)
+
+
+def test_traditional_characters_are_read_as_simplified(trained):
+    classifier = Classifier(trained[0])
+    simplified, traditional = classifier.predict(["小区里的垃圾没人清运，臭气熏天", "小區裡的垃圾沒人清運，臭氣熏天"])
+    assert [p.leaf for p in simplified.paths] == [p.leaf for p in traditional.paths]
+    assert np.allclose([p.score for p in simplified.paths], [p.score for p in traditional.paths])
+
+
+def test_abstain_follows_the_calibrated_threshold(trained, tmp_path):
+    directory = shutil.copytree(trained[0], tmp_path / "m")
+    meta = meta_of(directory)
+    text = ["小区门口垃圾堆了好几天没人清运"]
+    top = Classifier(directory).predict(text)[0].paths[0].score
+    for threshold, abstain in ((top + 0.01, True), (top - 0.01, False)):
+        meta["calibration"]["thresholds"][str(meta["calibration"]["abstain_precision"])] = threshold
+        (directory / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        assert Classifier(directory).predict(text)[0].abstain is abstain
+
+
+def test_a_model_for_another_catalogue_version_is_refused(trained):
+    with pytest.raises(ModelError, match="built for catalogue .* the active catalogue is 9.9.9"):
+        Classifier(trained[0], catalogue_version="9.9.9")
+
+
+def test_leaves_the_active_catalogue_lacks_are_never_returned(trained):
+    classifier = Classifier(trained[0], allowed_leaves=set(list(Classifier(trained[0]).labels.leaves)[:2]))
+    for prediction in classifier.predict(["垃圾没人清运", "路面脏"], k=5):
+        assert len(prediction.paths) == 2
+        assert {p.leaf for p in prediction.paths} <= set(classifier.labels.leaves[:2])
+
+
+def test_predict_command_reports_bad_lines_and_classifies_the_rest(trained, tmp_path, monkeypatch):
+    monkeypatch.setenv("JIESU_HOME", str(tmp_path))
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "a", "text": "小区垃圾没人清运"}\n{"id": "b"\n{"id": "c", "text": "道路不干净", '
+                      '"title": "保洁"}\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["predict", "--input", str(source), "--output", str(out),
+                                      "--model", str(trained[0]), "--top-k", "2"])
+    assert result.exit_code == 1
+    assert f"{source}:2: not JSON" in result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r.get("id") for r in rows] == ["a", None, "c"] and rows[1]["line"] == 2
+    assert len(rows[0]["paths"]) == 2 and isinstance(rows[0]["abstain"], bool)
+    assert rows[0]["paths"][0]["codes"][-1] in Classifier(trained[0]).labels.leaves
+
+
+def test_predict_without_a_model_says_how_to_get_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("JIESU_HOME", str(tmp_path))
+    (tmp_path / "in.jsonl").write_text('{"id": 1, "text": "路灯坏了"}\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["predict", "--input", str(tmp_path / "in.jsonl")])
+    assert result.exit_code == 1 and "jiesu train --config quick.toml" in result.output
+
+
+def test_temperature_scaling_lowers_dev_nll():
+    rng = np.random.default_rng(3)
+    gold = rng.integers(0, 5, 200)
+    scores = rng.normal(size=(200, 5))
+    scores[np.arange(200), gold] += 1.0
+    overconfident = scores * 8
+    temperature = fit_temperature(overconfident, gold)
+    assert temperature > 2
+    assert nll(overconfident, gold, temperature) < nll(overconfident, gold, 1.0)
+
+
+def test_config_rejects_unknown_keys_and_bad_overrides():
+    with pytest.raises(ConfigError, match="train.epoch: Extra inputs"):
+        load_config("quick.toml", ["train.epoch=2"])
+    with pytest.raises(ConfigError, match="section.key=value"):
+        load_config("quick.toml", ["epochs"])
+    with pytest.raises(ConfigError, match="level_weights"):
+        load_config("quick.toml", ["train.level_weights=[1, 1]"])
+    assert load_config("default.toml", ["train.epochs=1", "base.path=/x"]).train.epochs == 1
+    with pytest.raises(ConfigError, match="no such config"):
+        load_config("nope.toml")
