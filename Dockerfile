@@ -1,5 +1,6 @@
 # Jiesu service image: CPU only, no model hub access needed at run time.
-# Stage 1 builds the wheel and a virtual environment; stage 2 carries only the environment.
+# Stage 1 builds the wheel and a virtual environment; stage 2 carries only the environment. The image serves
+# trained models (ONNX, no torch) found under $JIESU_HOME/models; training runs where the `ml` extra is installed.
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
@@ -9,7 +10,7 @@ COPY model ./model
 COPY training ./training
 RUN python -m venv /opt/jiesu \
  && /opt/jiesu/bin/pip install --no-cache-dir --upgrade pip \
- && /opt/jiesu/bin/pip install --no-cache-dir .
+ && /opt/jiesu/bin/pip install --no-cache-dir '.[inference]'
 
 FROM python:3.11-slim AS runtime
 RUN useradd --create-home --uid 10001 jiesu

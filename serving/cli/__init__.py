@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from serving.cli import catalog_cmd, data_cmd, db_cmd, model_ops, outbox_cmd, serve_cmd, supervise_cmd
+from serving.cli import catalog_cmd, data_cmd, db_cmd, model_cmd, model_ops, outbox_cmd, serve_cmd, supervise_cmd
 
 app = typer.Typer(help="接诉 Jiesu — smart dispatch for 12345 government service hotlines.", no_args_is_help=True,
                   add_completion=False)
@@ -11,11 +11,17 @@ app.add_typer(catalog_cmd.app, name="catalog")
 app.add_typer(data_cmd.app, name="data")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(db_cmd.users, name="users")
+model_cmd.app.command("list")(model_ops.list_models)
+model_cmd.app.command("current")(model_ops.current_model)
+model_cmd.app.command("promote")(model_ops.promote_model)
+model_cmd.app.command("rollback")(model_ops.rollback_model)
+app.add_typer(model_cmd.app, name="model")
 app.command("serve")(serve_cmd.serve)
 app.command("supervise")(supervise_cmd.supervise)
 app.command("deliver")(outbox_cmd.deliver)
 app.command("train")(model_ops.train)
 app.command("predict")(model_ops.predict)
+app.command("eval")(model_ops.evaluate_model)
 app.add_typer(outbox_cmd.webhooks, name="webhooks")
 
 
