@@ -126,3 +126,48 @@ def rollback_model(reason: Annotated[str, typer.Option("--reason", help="Why (re
         echo_json(Registry.under(Settings.from_env().home).rollback(by=by, reason=reason, at=datetime.now(TZ)))
     except ModelError as exc:
         raise fail(str(exc), EXIT_INVALID) from None
+
+
+def evaluate_model(model: ModelOpt = None,
+                   split: Annotated[str, typer.Option("--split", help="test or dev (never the training texts).")] = "test",
+                   out: Annotated[Optional[Path], typer.Option("--out", help="Report folder (default: "
+                                                                "$JIESU_HOME/eval/<version>-<split>).")] = None,
+                   baseline: Annotated[bool, typer.Option(help="Train and score the TF-IDF baseline too.")] = True,
+                   latency_texts: Annotated[int, typer.Option("--latency-texts", min=0)] = 200) -> None:
+    """Per-level accuracy, calibration, precision–coverage, confusions and latency, beside the TF-IDF baseline."""
+    from model.classifier import ModelError
+    from training.evaluation.harness import run_eval
+
+    if split not in ("test", "dev"):
+        raise fail(f"--split {split!r}: choose test or dev; the training split is never evaluated")
+    settings = Settings.from_env()
+    directory = resolve_model(model, settings)
+    catalogue = open_catalogue(None)
+    out = out or settings.home / "eval" / f"{directory.name}-{split}"
+    try:
+        summary = run_eval(directory, catalogue, out, side=split, with_baseline=baseline, latency_n=latency_texts)
+    except ModelError as exc:
+        raise fail(str(exc), EXIT_INVALID) from None
+    headline = {name: {"leaf_acc1": r["levels"]["leaf"]["acc@1"], "leaf_acc3": r["levels"]["leaf"]["acc@3"],
+                       "level1_acc1": r["levels"]["level1"]["acc@1"]} for name, r in summary["results"].items()}
+    echo_json({"report": str(out), "headline": headline})
+
+
+def current_model() -> None:
+    """Print the current model's directory; exit 1 when there is none or it was built for another catalogue."""
+    from model.classifier import ModelError, read_meta
+    from model.registry import Registry
+
+    settings = Settings.from_env()
+    directory = Registry.under(settings.home).current()
+    if directory is None:
+        raise fail(f"no current model under {settings.home / 'models'}", EXIT_INVALID)
+    catalogue = open_catalogue(None)
+    try:
+        meta = read_meta(directory)
+    except ModelError as exc:
+        raise fail(str(exc), EXIT_INVALID) from None
+    if meta["catalogue_version"] != catalogue.version:
+        raise fail(f"current model {meta['version']} was built for catalogue {meta['catalogue_version']}, "
+                   f"the active one is {catalogue.version}", EXIT_INVALID)
+    echo_json({"version": meta["version"], "path": str(directory), "catalogue_version": meta["catalogue_version"]})

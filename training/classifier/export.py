@@ -102,3 +102,20 @@ def export_model(prep, config: TrainConfig, directory: Path, *, version: str, ca
 
 def write_meta(directory: Path, meta: dict) -> None:
     (directory / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def load_torch_model(directory: Path):
+    """The exported model's torch twin (torch/state.pt), for the eager-path comparison and retraining."""
+    from transformers import AutoConfig, AutoModel
+
+    from model.labels import LabelSet
+    from training.classifier.modeling import HierarchicalClassifier
+
+    meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+    train = meta["config"]["train"]
+    encoder = AutoModel.from_config(AutoConfig.from_pretrained(directory / "torch"))
+    labels = LabelSet.load(directory / LABELS_FILE)
+    model = HierarchicalClassifier(encoder, labels.sizes(), train["cosine_scale"], train["dropout"],
+                                   meta["config"]["base"]["pooling"])
+    model.load_state_dict(torch.load(directory / "torch" / "state.pt", weights_only=True))
+    return model.eval()

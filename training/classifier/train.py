@@ -67,10 +67,14 @@ def prepare(config: TrainConfig, home: Path, catalogue: Catalogue, texts=None) -
     return Prepared(model, tokenizer, pad_id, labels, datasets, base_info)
 
 
-def batch_tensors(dataset, indices: list[int], pad_id: int):
-    rows = dataset.select(indices)
-    ids, mask = cdata.pad(rows["input_ids"], pad_id)
-    return torch.from_numpy(ids), torch.from_numpy(mask), torch.tensor(rows["targets"])
+def batch_tensors(columns: dict, indices: list[int], pad_id: int):
+    """Padded tensors for a batch, from the split's columns held as Python lists (fast random access)."""
+    ids, mask = cdata.pad([columns["input_ids"][i] for i in indices], pad_id)
+    return torch.from_numpy(ids), torch.from_numpy(mask), torch.tensor([columns["targets"][i] for i in indices])
+
+
+def columns_of(dataset) -> dict:
+    return {name: dataset[name] for name in ("input_ids", "targets", "length")}
 
 
 @torch.no_grad()
@@ -114,7 +118,7 @@ def optimizer_for(model: HierarchicalClassifier, config: TrainConfig, steps: int
 @torch.no_grad()
 def split_logits(prep: Prepared, side: str, batch_size: int = 64) -> list[np.ndarray]:
     """Each level's logits for every example of a split, in the split's order."""
-    dataset = prep.datasets[side]
+    dataset = columns_of(prep.datasets[side])
     prep.model.eval()
     order = cdata.length_grouped_batches(dataset["length"], batch_size, seed=0, shuffle=False)
     outputs: list[list[np.ndarray]] = [[] for _ in prep.labels.levels]
@@ -149,8 +153,8 @@ class LoopResult:
 def run_epochs(prep: Prepared, config: TrainConfig, progress: bool = True) -> LoopResult:
     """Train with early stopping on dev leaf accuracy; the best epoch's weights are kept."""
     t = config.train
-    train = prep.datasets["train"]
-    steps = t.epochs * -(-len(train) // t.batch_size)
+    train = columns_of(prep.datasets["train"])
+    steps = t.epochs * -(-len(train["length"]) // t.batch_size)
     optimizer, schedule = optimizer_for(prep.model, config, steps)
     started, best, best_state, history, waited, stopped = time.monotonic(), -1.0, None, [], 0, "epochs"
     for epoch in range(t.epochs):
