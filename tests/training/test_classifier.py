@@ -154,3 +154,29 @@ def test_config_rejects_unknown_keys_and_bad_overrides():
     assert load_config("default.toml", ["train.epochs=1", "base.path=/x"]).train.epochs == 1
     with pytest.raises(ConfigError, match="no such config"):
         load_config("nope.toml")
+
+
+def test_the_service_takes_the_current_model_and_falls_back_softly(trained, catalogue, tmp_path):
+    from datetime import datetime
+
+    from catalog.deadlines import TZ
+    from model.keyword import KeywordSuggester
+    from model.registry import Registry
+    from model.suggester import ClassifierSuggester
+    from serving.app import make_suggester
+
+    assert isinstance(make_suggester("auto", catalogue, tmp_path), KeywordSuggester)   # no model yet
+    with pytest.raises(ValueError, match="no current model"):
+        make_suggester("classifier", catalogue, tmp_path)
+    directory = shutil.copytree(trained[0], tmp_path / "models" / trained[0].name)
+    Registry.under(tmp_path).promote(directory.name, by="test", reason="first", at=datetime.now(TZ))
+    suggester = make_suggester("auto", catalogue, tmp_path)
+    assert isinstance(suggester, ClassifierSuggester) and suggester.version.startswith("classifier:")
+    candidates = suggester.suggest("小区垃圾好几天没人清运", k=2)
+    assert len(candidates) == 2 and candidates[0].probability >= candidates[1].probability
+    labels = json.loads((directory / "labels.json").read_text(encoding="utf-8"))
+    labels["catalogue_version"] = "0.0.1+old"
+    (directory / "labels.json").write_text(json.dumps(labels, ensure_ascii=False), encoding="utf-8")
+    assert isinstance(make_suggester("auto", catalogue, tmp_path), KeywordSuggester)
+    with pytest.raises(ModelError, match="built for catalogue 0.0.1"):
+        make_suggester("classifier", catalogue, tmp_path)
