@@ -61,13 +61,7 @@ class Registry:
 
     def promote(self, version: str, *, by: str, reason: str, at: datetime) -> dict:
         self.path(version)
-        state = self._read()
-        entry = {"action": "promote", "version": version, "previous": state["current"], "by": by,
-                 "reason": reason, "at": at.isoformat()}
-        state["current"] = version
-        state["history"].append(entry)
-        self._write(state)
-        return entry
+        return self._switch(self._read(), "promote", version, by=by, reason=reason, at=at)
 
     def rollback(self, *, by: str, reason: str, at: datetime) -> dict:
         """Back to the model that was current before the latest promotion."""
@@ -77,9 +71,13 @@ class Registry:
         if previous is None:
             raise ModelError("nothing to roll back to: the current model was the first one promoted")
         self.path(previous)
-        entry = {"action": "rollback", "version": previous, "previous": state["current"], "by": by,
+        return self._switch(state, "rollback", previous, by=by, reason=reason, at=at)
+
+    def _switch(self, state: dict, action: str, version: str, *, by: str, reason: str, at: datetime) -> dict:
+        """Make `version` current and record who did it, when and why."""
+        entry = {"action": action, "version": version, "previous": state["current"], "by": by,
                  "reason": reason, "at": at.isoformat()}
-        state["current"] = previous
+        state["current"] = version
         state["history"].append(entry)
         self._write(state)
         return entry
