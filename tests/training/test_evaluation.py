@@ -22,7 +22,7 @@ from training.evaluation import (
     tune_class_thresholds,
     write_report,
 )
-from training.evaluation.baseline import fit_temperature, nll
+from training.classifier.calibration import fit_temperature, nll
 
 A, B, D = "010101", "010102", "020101"      # level-3 leaves
 C, E = "01020101", "01020102"                # level-4 leaves under 细类 010201

@@ -10,7 +10,6 @@ from datasets import Dataset
 from tokenizers import Tokenizer
 
 from catalog import Catalogue
-from model.encoding import pad  # noqa: F401  (re-exported for the trainer)
 from model.labels import LabelSet
 from model.text import classifier_input
 from training.classifier.config import DataSection

@@ -13,7 +13,6 @@ import torch
 
 from model.classifier import INT8_FILE, LABELS_FILE, META_FILE, MODEL_FILE, TOKENIZER_FILE, Classifier
 from model.labels import path_scores, top_paths
-from training.classifier import data as cdata
 from training.classifier.config import TrainConfig
 
 OUTPUTS = ["level1", "level2", "level3", "level4"]

@@ -15,7 +15,8 @@ from tqdm.auto import tqdm
 
 from catalog import Catalogue
 from catalog.deadlines import TZ
-from model.labels import LabelSet, path_scores
+from model.encoding import pad
+from model.labels import LabelSet, path_scores, softmax
 from training.classifier import data as cdata
 from training.classifier.calibration import fit_temperature
 from training.classifier.config import TrainConfig, torch_threads
@@ -69,7 +70,7 @@ def prepare(config: TrainConfig, home: Path, catalogue: Catalogue, texts=None) -
 
 def batch_tensors(columns: dict, indices: list[int], pad_id: int):
     """Padded tensors for a batch, from the split's columns held as Python lists (fast random access)."""
-    ids, mask = cdata.pad([columns["input_ids"][i] for i in indices], pad_id)
+    ids, mask = pad([columns["input_ids"][i] for i in indices], pad_id)
     return torch.from_numpy(ids), torch.from_numpy(mask), torch.tensor([columns["targets"][i] for i in indices])
 
 
@@ -83,7 +84,7 @@ def pooled_embeddings(model: HierarchicalClassifier, tokenizer, texts: list[str]
     model.eval()
     out = []
     for start in range(0, len(texts), batch_size):
-        ids, mask = cdata.pad([e.ids for e in tokenizer.encode_batch(texts[start:start + batch_size])], pad_id)
+        ids, mask = pad([e.ids for e in tokenizer.encode_batch(texts[start:start + batch_size])], pad_id)
         out.append(model.pooled(torch.from_numpy(ids), torch.from_numpy(mask)))
     return torch.cat(out)
 
@@ -99,7 +100,7 @@ def init_heads(prep: Prepared, catalogue: Catalogue, prefix: str) -> None:
             texts = [prefix + cdata.description_text(catalogue, c) for c in real]
             weight[rows] = pooled_embeddings(model, prep.tokenizer, texts, prep.pad_id)
         if len(rows) < len(codes):   # 'no 子类': the mean of the leaves that stop at level 3
-            stops = [labels.leaves.index(leaf) for leaf in labels.leaves if len(leaf) == 6]
+            stops = [i for i, leaf in enumerate(labels.leaves) if len(leaf) == 6]
             level3 = labels.path_matrix()[2][stops] if stops else []
             weight[0] = model.heads[2].weight.data[level3].mean(0) if len(level3) else 0.0
 
@@ -198,7 +199,7 @@ def calibrate(prep: Prepared, config: TrainConfig) -> dict:
     scores = path_scores(split_logits(prep, "dev"), prep.labels.path_matrix(), weights)
     gold = gold_indices(prep, "dev")
     temperature = fit_temperature(scores, gold)
-    probs = np.exp(scores / temperature - np.logaddexp.reduce(scores / temperature, axis=1, keepdims=True))
+    probs = softmax(scores / temperature)
     confidence, correct = probs.max(1), probs.argmax(1) == gold
     thresholds = {}
     for target in config.calibration.precision_targets:

@@ -6,12 +6,13 @@ probabilities by a softmax whose temperature is fitted on the dev texts by negat
 from __future__ import annotations
 
 import logging
-import math
 import time
 from functools import lru_cache
 
 import numpy as np
 
+from model.labels import softmax
+from training.classifier.calibration import fit_temperature
 from training.corpus.normalise import normalise
 
 DEFAULT_TEMPERATURE = 0.1  # used when fit() gets no dev texts: decision scores are roughly in [-1, 1]
@@ -29,42 +30,6 @@ def _jieba():
 def jieba_words(text: str) -> list[str]:
     """The jieba words of an already normalised text, without whitespace and punctuation-only tokens."""
     return [w for w in _jieba().lcut(text) if any(ch.isalnum() for ch in w)]
-
-
-def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
-    """Row-wise softmax of scores / temperature."""
-    z = np.asarray(scores, dtype=np.float64) / temperature
-    z -= z.max(axis=1, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=1, keepdims=True)
-    return z
-
-
-def nll(scores: np.ndarray, gold: np.ndarray, temperature: float) -> float:
-    """Mean negative log-likelihood of the gold columns under softmax(scores / temperature)."""
-    z = np.asarray(scores, dtype=np.float64) / temperature
-    m = z.max(axis=1)
-    log_norm = m + np.log(np.exp(z - m[:, None]).sum(axis=1))
-    return float(np.mean(log_norm - z[np.arange(len(gold)), gold]))
-
-
-def fit_temperature(scores: np.ndarray, gold: np.ndarray, low: float = 1e-3, high: float = 1e2,
-                    steps: int = 60) -> float:
-    """The temperature minimising dev NLL, by golden-section search on log T (NLL is convex in 1/T)."""
-    a, b = math.log(low), math.log(high)
-    ratio = (math.sqrt(5) - 1) / 2
-    c, d = b - ratio * (b - a), a + ratio * (b - a)
-    fc, fd = nll(scores, gold, math.exp(c)), nll(scores, gold, math.exp(d))
-    for _ in range(steps):
-        if fc <= fd:
-            b, d, fd = d, c, fc
-            c = b - ratio * (b - a)
-            fc = nll(scores, gold, math.exp(c))
-        else:
-            a, c, fc = c, d, fd
-            d = a + ratio * (b - a)
-            fd = nll(scores, gold, math.exp(d))
-    return math.exp((a + b) / 2)
 
 
 class TfidfBaseline:
@@ -188,7 +153,7 @@ class TfidfBaseline:
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """n x classes calibrated probabilities, columns in the order of classes_."""
-        return softmax(self.decision_scores(texts), self.temperature)
+        return softmax(self.decision_scores(texts) / self.temperature)
 
     def predict_topk(self, texts: list[str], k: int = 3, batch: int = 2048) -> tuple[list[list[str]], np.ndarray]:
         """The k most probable leaves per text, best first, and their probabilities (n x k)."""

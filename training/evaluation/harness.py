@@ -57,13 +57,19 @@ def _percentiles(samples: list[float]) -> dict:
 
 def latency(classifier: Classifier, examples: list[Example], n: int = 200, max_tokens: int = 96) -> dict:
     """One text at a time (texts of ≤ max_tokens tokens), and batches of 32 for throughput."""
-    texts = [e for e in examples if classifier.encode([e.text], [e.title])[0].shape[1] <= max_tokens][:n]
+    texts, tokens = [], []
+    for e in examples:
+        length = int(classifier.encode([e.text], [e.title])[1].sum())
+        if length <= max_tokens:
+            texts.append(e)
+            tokens.append(length)
+        if len(texts) == n:
+            break
     single = []
     for e in texts:
         started = time.perf_counter()
         classifier.predict([e.text], [e.title])
         single.append(time.perf_counter() - started)
-    tokens = [int(classifier.encode([e.text], [e.title])[1].sum()) for e in texts]
     started = time.perf_counter()
     for i in range(0, len(texts), 32):
         classifier.predict([e.text for e in texts[i:i + 32]], [e.title for e in texts[i:i + 32]])
