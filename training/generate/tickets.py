@@ -72,6 +72,7 @@ class HistoryGenerator:
         self._prepare_days()
         self._prepare_leaves()
         self.callers = 0
+        self.origins: dict[tuple[str, str], tuple[Place, HandText]] = {}   # (received_at, caller) → place, text
 
     # --- volume ---------------------------------------------------------------------------------
     def _prepare_days(self) -> None:
@@ -152,6 +153,8 @@ class HistoryGenerator:
         channel = self.rng.choices(*zip(*CHANNELS[text.style]))[0]
         path = self.catalogue.path(leaf_code)
         iso = lambda m: m.replace(microsecond=0).isoformat() if m else None  # noqa: E731
+        address, address_format = place.address(self.rng, self.catalogue.city.name)
+        self.origins[(iso(received), caller[0])] = (place, text)
         return {
             "received_at": iso(received), "channel": channel, "style": text.style.value,
             "caller_id": caller[0], "caller_phone_hash": caller[1], "caller_phone_masked": caller[2],
@@ -159,7 +162,8 @@ class HistoryGenerator:
             "leaf": leaf_code, "leaf_name": leaf.name, "path": " > ".join(n.name for n in path),
             **{f"level{i}": (path[i - 1].code if len(path) >= i else None) for i in range(1, 5)},
             "district": place.district.code, "district_name": place.district.name, "street": place.street.code,
-            "street_name": place.street.name, "community": place.community, "address": place.address(self.rng),
+            "street_name": place.street.name, "community": place.community, "address": address,
+            "address_format": address_format, "spot": place.spot_key,
             "urgency": d.urgency.value, "time_limit": str(d.time_limit),
             "dispatch_mode": "即办" if d.time_limit.kind is TimeLimitKind.ON_THE_SPOT else d.mode.value,
             "lead_unit": lead, "co_units": co,
@@ -191,6 +195,17 @@ class HistoryGenerator:
             rows.append(row)
         return rows
 
+    def _text_at(self, leaf: str, place: Place, tries: int = 8) -> HandText:
+        """A text of the leaf that names no other district or street than the place's (a repeat is about it)."""
+        text = self._text(leaf)
+        for _ in range(tries):
+            district, street = self.gazetteer.mentioned(text.text)
+            if (district is None or district.code == place.district.code) and \
+                    (street is None or street.code == place.street.code):
+                return text
+            text = self._text(leaf)
+        return text
+
     def _repeats(self, originals: list[dict], count: int) -> list[dict]:
         rows = []
         while len(rows) < count:
@@ -199,12 +214,14 @@ class HistoryGenerator:
                 received = datetime.fromisoformat(first["received_at"]) + timedelta(days=self.rng.uniform(1, 30) * n)
                 if received >= self.config.end:
                     break
-                place = Place(self.catalogue.district(first["district"]), self.catalogue.street(first["street"]),
-                              first["community"])
+                place, original_text = self.origins[(first["received_at"], first["caller_id"])]
                 same_caller = self.rng.random() < 0.5
                 caller = (first["caller_id"], first["caller_phone_hash"], first["caller_phone_masked"]) \
                     if same_caller else None
-                row = self.ticket(first["leaf"], received.date(), place=place, received=received, caller=caller)
+                text = original_text if same_caller and self.rng.random() < 0.5 else \
+                    self._text_at(first["leaf"], place)
+                row = self.ticket(first["leaf"], received.date(), place=place, received=received, caller=caller,
+                                  text=text)
                 row["repeat_of"] = first["received_at"] + "|" + first["caller_id"]
                 rows.append(row)
         return rows

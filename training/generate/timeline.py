@@ -93,6 +93,8 @@ def handle(leaf: Node, received: datetime, lead_unit: str, lead_name: str, wrong
             h.visited_at = h.closed_at + timedelta(hours=rng.randint(2, 48))
             h.satisfaction = h.final_satisfaction = _satisfaction(rng, 0.03)
             h.closed_at = h.visited_at
+            if h.satisfaction == UNSATISFIED:
+                _rehandle(h, rng, lead_name, leaf)
         return _cut_at(h, now)
     h.dispatched_at = h.accepted_at + timedelta(minutes=rng.randint(3, 50))
     start = h.dispatched_at
@@ -131,13 +133,18 @@ def _visit(h: Handling, rng: random.Random, risk: float, lead_name: str, leaf: N
     h.visited_at = h.replied_at + timedelta(hours=rng.uniform(1, 48))
     h.satisfaction = h.final_satisfaction = _satisfaction(rng, risk)
     h.closed_at = h.visited_at
-    if h.satisfaction == UNSATISFIED:                         # re-handled, visited again
-        h.rehandled = True
-        again = next_office_moment(h.visited_at + timedelta(days=rng.uniform(2, 6)), rng)
-        h.reply_text += " 【重办】" + _reply(lead_name, leaf, again, rng, rng.random() < 0.6)
-        h.visited_at = again + timedelta(hours=rng.uniform(2, 30))
-        h.final_satisfaction = _satisfaction(rng, 0.3)
-        h.closed_at = h.visited_at
+    if h.satisfaction == UNSATISFIED:
+        _rehandle(h, rng, lead_name, leaf)
+
+
+def _rehandle(h: Handling, rng: random.Random, lead_name: str, leaf: Node) -> None:
+    """An unsatisfied caller's ticket is handled again and visited again."""
+    h.rehandled = True
+    again = next_office_moment(h.visited_at + timedelta(days=rng.uniform(2, 6)), rng)
+    h.reply_text += " 【重办】" + _reply(lead_name, leaf, again, rng, rng.random() < 0.6)
+    h.visited_at = again + timedelta(hours=rng.uniform(2, 30))
+    h.final_satisfaction = _satisfaction(rng, 0.3)
+    h.closed_at = h.visited_at
 
 
 def _cut_at(h: Handling, now: datetime) -> Handling:
