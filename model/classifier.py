@@ -14,6 +14,7 @@ from model.text import classifier_input
 
 MODEL_FILE, INT8_FILE, META_FILE, LABELS_FILE, TOKENIZER_FILE = (
     "model.onnx", "model.int8.onnx", "meta.json", "labels.json", "tokenizer.json")
+EMBEDDING_OUTPUT = "embedding"
 
 
 class ModelError(RuntimeError):
@@ -73,6 +74,7 @@ class Classifier:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
         self.model_file = model_file.name
+        self.outputs = [o.name for o in self.session.get_outputs()]
         self.tokenizer = Tokenizer.from_file(str(self.directory / TOKENIZER_FILE))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(self.meta["max_length"])
@@ -88,18 +90,46 @@ class Classifier:
         inputs = [self.meta["prefix"] + classifier_input(t, h) for t, h in zip(texts, titles)]
         return pad([e.ids for e in self.tokenizer.encode_batch(inputs)], self.meta["pad_id"])
 
+    @property
+    def embeds(self) -> bool:
+        """Whether the graph also returns the pooled, L2-normalised text (exports before retrieval did not)."""
+        return EMBEDDING_OUTPUT in self.outputs
+
+    def run(self, ids: np.ndarray, mask: np.ndarray) -> tuple[list[np.ndarray], np.ndarray | None]:
+        """(each level's logits, the text embeddings or None) for an encoded batch."""
+        out = dict(zip(self.outputs, self.session.run(self.outputs, {"input_ids": ids, "attention_mask": mask})))
+        return [out[f"level{i}"] for i in range(1, 5)], out.get(EMBEDDING_OUTPUT)
+
     def logits(self, ids: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
-        return self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return self.run(ids, mask)[0]
+
+    def top(self, logits: list[np.ndarray], k: int):
+        """(top leaf indices, their calibrated probabilities) from a batch's logits."""
+        return top_paths(path_scores(logits, self.paths, self.weights), self.temperature, k, self.allowed)
 
     def probabilities(self, texts: list[str], titles: list[str] | None = None, k: int = 3):
         """(top leaf indices, their probabilities) for a batch."""
-        scores = path_scores(self.logits(*self.encode(texts, titles)), self.paths, self.weights)
-        return top_paths(scores, self.temperature, k, self.allowed)
+        return self.top(self.logits(*self.encode(texts, titles)), k)
+
+    def embed(self, texts: list[str], titles: list[str] | None = None) -> np.ndarray:
+        """L2-normalised text embeddings from the fine-tuned encoder (float32, one row per text)."""
+        if not self.embeds:
+            raise ModelError(f"{self.directory}: this export has no embedding output; re-export it with "
+                             "`jiesu train` (models since retrieval landed carry one)")
+        return self.run(*self.encode(texts, titles))[1].astype(np.float32)
 
     def predict(self, texts: list[str], titles: list[str] | None = None, k: int = 3) -> list[Prediction]:
         if not texts:
             return []
-        top, probs = self.probabilities(texts, titles, k)
+        return self._predictions(*self.probabilities(texts, titles, k))
+
+    def analyse(self, texts: list[str], titles: list[str] | None = None,
+                k: int = 3) -> tuple[list[Prediction], np.ndarray | None]:
+        """Predictions and embeddings from one pass of the encoder (embeddings None for older exports)."""
+        logits, embeddings = self.run(*self.encode(texts, titles))
+        return self._predictions(*self.top(logits, k)), embeddings
+
+    def _predictions(self, top: np.ndarray, probs: np.ndarray) -> list[Prediction]:
         out = []
         for row, row_probs in zip(top, probs):
             paths = tuple(self._path(self.labels.leaves[i], float(p)) for i, p in zip(row, row_probs))

@@ -11,20 +11,23 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from model.classifier import INT8_FILE, LABELS_FILE, META_FILE, MODEL_FILE, TOKENIZER_FILE, Classifier
+from model.classifier import EMBEDDING_OUTPUT, INT8_FILE, LABELS_FILE, META_FILE, MODEL_FILE, TOKENIZER_FILE, Classifier
 from model.labels import path_scores, top_paths
 from training.classifier.config import TrainConfig
 
-OUTPUTS = ["level1", "level2", "level3", "level4"]
+OUTPUTS = ["level1", "level2", "level3", "level4", EMBEDDING_OUTPUT]
 
 
-class LogitsOnly(torch.nn.Module):
+class LogitsAndEmbedding(torch.nn.Module):
+    """What the ONNX graph returns: each level's logits and the L2-normalised pooled text (for retrieval)."""
+
     def __init__(self, model):
         super().__init__()
         self.model = model
 
     def forward(self, input_ids, attention_mask):
-        return self.model(input_ids, attention_mask)
+        pooled = self.model.pooled(input_ids, attention_mask)
+        return (*(head(pooled) for head in self.model.heads), torch.nn.functional.normalize(pooled, dim=-1))
 
 
 def write_onnx(model, path: Path, opset: int) -> None:
@@ -35,7 +38,7 @@ def write_onnx(model, path: Path, opset: int) -> None:
     axes |= {name: {0: "batch"} for name in OUTPUTS}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(LogitsOnly(model), (ids, mask), str(path), input_names=["input_ids", "attention_mask"],
+        torch.onnx.export(LogitsAndEmbedding(model), (ids, mask), str(path), input_names=["input_ids", "attention_mask"],
                           output_names=OUTPUTS, dynamic_axes=axes, opset_version=opset, dynamo=False)
 
 

@@ -1,0 +1,114 @@
+"""Repeat and duplicate complaints: a new ticket about the same problem as an open or recent one.
+
+Same problem means the same catalogue leaf at the same spot (community and building, or road and number) or
+from the same caller in the same community, within a window; text similarity breaks near ties. Every link
+carries the reasons an agent can read."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from model.text import comparable
+
+DEFAULT_WINDOW = timedelta(days=90)
+SUPERVISION_AT = 3          # the third complaint about one problem goes to special supervision
+THRESHOLD = 0.6
+WEIGHTS = {"caller": 0.45, "spot": 0.6, "community": 0.2, "street": 0.05, "text": 0.25}
+_BUILDING = re.compile(r"(\d+)\s*(?:号楼|栋|幢)")
+_ROAD_NUMBER = re.compile(r"([\u4e00-\u9fff]{1,8}(?:大街|大道|路|街|巷|胡同))\s*(\d+)\s*号(?!楼)")
+
+
+def spot_of(address: str, community: str | None) -> str | None:
+    """The precise spot an address names: community + building, or road + house number; None if neither."""
+    clean = comparable(address)
+    building = _BUILDING.search(clean)
+    if building and community:
+        return f"{community}|{building.group(1)}号楼"
+    road = _ROAD_NUMBER.search(clean)
+    return f"{road.group(1)}{road.group(2)}号" if road else None
+
+
+@dataclass(frozen=True)
+class Complaint:
+    """What the detector sees of a ticket."""
+
+    id: str
+    received_at: datetime
+    leaf: str | None
+    caller: str | None = None         # a phone hash or caller id; None for grid reports and anonymous writers
+    street: str | None = None
+    community: str | None = None
+    spot: str | None = None
+    text: str = ""
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class RepeatLink:
+    earlier: str
+    score: float
+    reasons: tuple[str, ...]
+
+    def to_json(self) -> dict:
+        return {"earlier": self.earlier, "score": round(self.score, 4), "reasons": list(self.reasons)}
+
+
+def text_similarity(a: Complaint, b: Complaint) -> float:
+    """Cosine of the two vectors when both have one, else the Jaccard overlap of character bigrams."""
+    if a.vector is not None and b.vector is not None:
+        return float(np.clip(a.vector @ b.vector, 0.0, 1.0))
+    ga, gb = _bigrams(a.text), _bigrams(b.text)
+    return len(ga & gb) / len(ga | gb) if ga and gb else 0.0
+
+
+def _bigrams(text: str) -> set[str]:
+    clean = comparable(text)
+    return {clean[i:i + 2] for i in range(len(clean) - 1)}
+
+
+def score(new: Complaint, old: Complaint) -> tuple[float, tuple[str, ...]]:
+    """How surely `new` repeats `old` (0 when the leaf differs), with readable reasons."""
+    if new.leaf is None or new.leaf != old.leaf:
+        return 0.0, ()
+    total, reasons = 0.0, []
+    if new.caller and new.caller == old.caller:
+        total += WEIGHTS["caller"]
+        reasons.append("同一来电人")
+    if new.spot and new.spot == old.spot:
+        total += WEIGHTS["spot"]
+        reasons.append(f"同一地点：{new.spot.replace('|', '')}")
+    elif new.community and new.community == old.community:
+        total += WEIGHTS["community"]
+        reasons.append(f"同一社区：{new.community}")
+    elif new.street and new.street == old.street:
+        total += WEIGHTS["street"]
+    similarity = text_similarity(new, old)
+    total += WEIGHTS["text"] * similarity
+    if similarity >= 0.5:
+        reasons.append(f"诉求内容相似（{similarity:.0%}）")
+    return total, tuple(reasons)
+
+
+@dataclass(frozen=True)
+class RepeatDetector:
+    window: timedelta = DEFAULT_WINDOW
+    threshold: float = THRESHOLD
+
+    def __post_init__(self):
+        if self.window <= timedelta(0):
+            raise ValueError(f"the repeat window must be positive, got {self.window}")
+
+    def match(self, new: Complaint, earlier: list[Complaint]) -> RepeatLink | None:
+        """The earlier complaint `new` most surely repeats (most recent on ties), if any reaches the threshold."""
+        best: RepeatLink | None = None
+        best_at = None
+        for old in earlier:
+            if old.id == new.id or not (timedelta(0) <= new.received_at - old.received_at <= self.window):
+                continue
+            value, reasons = score(new, old)
+            if value >= self.threshold and (best is None or (value, old.received_at) > (best.score, best_at)):
+                best, best_at = RepeatLink(old.id, value, reasons), old.received_at
+        return best

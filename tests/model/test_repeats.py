@@ -1,0 +1,70 @@
+"""Repeat detection: same leaf, same spot or caller, within the window; reasons; the best earlier match."""
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import numpy as np
+import pytest
+
+from catalog.deadlines import TZ
+from model.repeats import Complaint, RepeatDetector, score, spot_of, text_similarity
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
+FIRST = Complaint("A", T0, "010101", caller="p1", street="HP01", community="太原街社区",
+                  spot="太原街社区|12号楼", text="12号楼门口垃圾三天没人清运，味道很大")
+
+
+def later(days: float, **changes) -> Complaint:
+    return replace(FIRST, id=changes.pop("id", "B"), received_at=T0 + timedelta(days=days), **changes)
+
+
+def test_spot_is_community_and_building_or_road_and_number():
+    assert spot_of("和平区太原街街道太原街社区12号楼3单元", "太原街社区") == "太原街社区|12号楼"
+    assert spot_of("中华路１２８号", None) == "中华路128号"          # full-width digits folded
+    assert spot_of("沈阳站附近", "太原街社区") is None
+    assert spot_of("12号楼", None) is None                            # a building without a community is no spot
+
+
+def test_same_caller_and_spot_within_the_window_is_a_repeat():
+    link = RepeatDetector().match(later(5), [FIRST])
+    assert link.earlier == "A"
+    assert "同一来电人" in link.reasons and "同一地点：太原街社区12号楼" in link.reasons
+
+
+def test_another_caller_at_the_same_spot_is_a_repeat_too():
+    link = RepeatDetector().match(later(3, caller="p2"), [FIRST])
+    assert link is not None and "同一来电人" not in link.reasons
+
+
+def test_another_leaf_is_never_a_repeat():
+    assert score(later(1, leaf="010102"), FIRST) == (0.0, ())
+    assert RepeatDetector().match(later(1, leaf="010102"), [FIRST]) is None
+
+
+def test_the_same_community_alone_with_unrelated_text_is_not_enough():
+    other = later(2, caller="p9", spot="太原街社区|30号楼", text="路边垃圾桶坏了需要更换")
+    assert RepeatDetector().match(other, [FIRST]) is None
+
+
+def test_outside_the_window_or_before_the_earlier_ticket_is_not_linked():
+    detector = RepeatDetector(window=timedelta(days=30))
+    assert detector.match(later(31), [FIRST]) is None
+    assert detector.match(later(-1), [FIRST]) is None
+
+
+def test_the_strongest_then_most_recent_earlier_ticket_wins():
+    weaker = replace(FIRST, id="W", caller="p7", received_at=T0 + timedelta(days=4))
+    recent = replace(FIRST, id="R", received_at=T0 + timedelta(days=6))
+    link = RepeatDetector().match(later(8, id="N"), [FIRST, weaker, recent])
+    assert link.earlier == "R"
+
+
+def test_vectors_replace_bigram_overlap_when_both_have_one():
+    a = replace(FIRST, vector=np.array([1.0, 0.0], dtype=np.float32))
+    b = replace(FIRST, vector=np.array([0.6, 0.8], dtype=np.float32), text="完全不同")
+    assert text_similarity(a, b) == pytest.approx(0.6)
+    assert text_similarity(FIRST, replace(FIRST, text="毫不相干的内容")) == 0.0
+
+
+def test_the_window_must_be_positive():
+    with pytest.raises(ValueError, match="must be positive"):
+        RepeatDetector(window=timedelta(0))

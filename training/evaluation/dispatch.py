@@ -1,0 +1,207 @@
+"""`jiesu eval dispatch`: similar cases, location and unit recommendation on the generated history.
+
+The index holds the closed tickets written from training texts; the queries are the tickets written from
+held-out test texts (dev tickets tune the unit scorer's weight and its confidence threshold)."""
+from __future__ import annotations
+
+import time
+import tracemalloc
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from catalog import Catalogue
+from model.classifier import Classifier
+from model.dispatch import place_of
+from model.location import LocationResolver
+from model.recommend import Place, UnitRecommender
+from model.retrieval.cases import MODES, Case, CaseIndex
+from model.retrieval.dense import DenseIndex
+from model.retrieval.lexical import LexicalIndex
+from training.evaluation.location import evaluate_locations
+from training.evaluation.metrics import precision_at_threshold, threshold_for_precision
+
+CLOSED = "已办结"
+RULE_WEIGHTS = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+PRECISION_TARGET = 0.99
+TOP_LEAVES = 5
+
+
+def case_of(row: dict) -> Case:
+    """A generated ticket as an indexed case."""
+    return Case(id=row["ticket_id"], text=row["text"], title=row.get("title") or "", leaf=row["leaf"],
+                lead_unit=row["lead_unit"], co_units=tuple(row.get("co_units") or ()), district=row["district"],
+                street=row["street"], community=row.get("community"), reply=row.get("reply_text") or "",
+                satisfaction=row.get("final_satisfaction"), closed_at=row.get("closed_at"))
+
+
+@dataclass
+class Analysed:
+    """Per distinct (title, text): the classifier's top leaves and the text's vector."""
+
+    leaves: dict[tuple[str, str], list[tuple[str, float]]]
+    vectors: dict[tuple[str, str], np.ndarray]
+
+
+def analyse(classifier: Classifier, rows: list[dict], batch: int = 64) -> Analysed:
+    keys = sorted({(r.get("title") or "", r["text"]) for r in rows}, key=lambda k: (len(k[0]) + len(k[1]), k))
+    out = Analysed({}, {})
+    for start in tqdm(range(0, len(keys), batch), desc="encoding", unit="batch", mininterval=2):
+        chunk = keys[start:start + batch]
+        predictions, vectors = classifier.analyse([t for _, t in chunk], [h for h, _ in chunk], TOP_LEAVES)
+        for key, prediction, vector in zip(chunk, predictions, vectors):
+            out.leaves[key] = [(p.leaf, p.score) for p in prediction.paths]
+            out.vectors[key] = vector.astype(np.float32)
+    return out
+
+
+def key_of(row: dict) -> tuple[str, str]:
+    return row.get("title") or "", row["text"]
+
+
+def build_index(rows: list[dict], analysed: Analysed, encoder: str) -> tuple[CaseIndex, dict]:
+    tracemalloc.start()
+    started = time.perf_counter()
+    index = CaseIndex(encoder, len(next(iter(analysed.vectors.values()))))
+    index.add([case_of(r) for r in rows], np.stack([analysed.vectors[key_of(r)] for r in rows]))
+    seconds = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return index, {"cases": len(index), "kind": index.dense.kind, "build_seconds": round(seconds, 1),
+                   "python_peak_mb": round(peak / 2**20, 1), "dense_mb": round(_faiss_bytes(index.dense) / 2**20, 1),
+                   "lexical_mb": round(_sparse_bytes(index.lexical) / 2**20, 1)}
+
+
+def _faiss_bytes(dense: DenseIndex) -> int:
+    import faiss
+
+    return int(faiss.serialize_index(dense.index).nbytes)
+
+
+def _sparse_bytes(lexical: LexicalIndex) -> int:
+    m = lexical.tf
+    return int(m.data.nbytes + m.indices.nbytes + m.indptr.nbytes) * 2   # row- and column-major copies
+
+
+def retrieval_recall(index: CaseIndex, rows: list[dict], analysed: Analysed, k: int = 10,
+                     modes: tuple[str, ...] = MODES) -> tuple[dict, dict]:
+    """Recall@k of a same-leaf case (share of queries with one in the top k), per mode; and the fused hits."""
+    distinct = {key_of(r): r["leaf"] for r in rows}
+    weights = {}
+    for r in rows:
+        weights[key_of(r)] = weights.get(key_of(r), 0) + 1
+    report, fused = {}, {}
+    for mode in modes:
+        hit = 0
+        for key, leaf in tqdm(distinct.items(), desc=f"retrieval ({mode})", unit="query", mininterval=2):
+            hits = index.search(f"{key[0]} {key[1]}".strip(), analysed.vectors[key], k, mode)
+            hit += weights[key] * any(h.case.leaf == leaf for h in hits)
+            if mode == "fusion":
+                fused[key] = hits
+        report[mode] = {f"recall@{k}": round(hit / len(rows), 4)}
+    return report, fused
+
+
+def query_latency(vectors: np.ndarray, texts: list[str], size: int = 100_000, queries: int = 500) -> dict:
+    """p50/p95 of one query (encoder excluded) over `size` cases: exact and HNSW dense, BM25, and fusion."""
+    rng = np.random.default_rng(7)
+    base = vectors[rng.integers(0, len(vectors), size)] + rng.normal(0, 0.01, (size, vectors.shape[1]))
+    base = (base / np.linalg.norm(base, axis=1, keepdims=True)).astype(np.float32)
+    doc_texts = [texts[i] for i in rng.integers(0, len(texts), size)]
+    lexical = LexicalIndex()
+    lexical.add(doc_texts)
+    out = {"cases": size}
+    picks = rng.integers(0, len(vectors), queries)
+    for kind in ("flat", "hnsw"):
+        started = time.perf_counter()
+        dense = DenseIndex.build(base, kind)
+        out[f"{kind}_build_seconds"] = round(time.perf_counter() - started, 1)
+        out[f"{kind}_mb"] = round(_faiss_bytes(dense) / 2**20, 1)
+        out[kind] = _timed(lambda i: dense.search(vectors[i:i + 1], 50), picks)
+    out["lexical"] = _timed(lambda i: lexical.search(texts[i], 50), picks)
+    index = CaseIndex("latency", vectors.shape[1], [Case(str(i), t, None, None) for i, t in enumerate(doc_texts)],
+                      DenseIndex.build(base, "hnsw"), lexical)
+    out["fusion_hnsw"] = _timed(lambda i: index.search(texts[i], vectors[i], 10, "fusion"), picks)
+    return out
+
+
+def _timed(call, picks) -> dict:
+    samples = []
+    for i in picks:
+        started = time.perf_counter()
+        call(int(i))
+        samples.append((time.perf_counter() - started) * 1000)
+    return {"p50_ms": round(float(np.percentile(samples, 50)), 3), "p95_ms": round(float(np.percentile(samples, 95)), 3)}
+
+
+def unit_scores(rows: list[dict], analysed: Analysed, fused: dict, recommender: UnitRecommender,
+                resolver: LocationResolver, oracle_place: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(confidence, correct) of the recommended 主办 unit for each ticket."""
+    confidence, correct = [], []
+    for r in rows:
+        if oracle_place:
+            place = Place(r["district"], r["street"], r.get("community"))
+        else:
+            place = place_of(resolver.resolve(f"{r.get('title') or ''} {r['text']}", r.get("address") or ""))
+        rec = recommender.recommend(analysed.leaves[key_of(r)], place, fused.get(key_of(r), []))
+        lead = rec.lead
+        confidence.append(rec.confidence)
+        correct.append(lead is not None and lead.unit == r["lead_unit"])
+    return np.array(confidence), np.array(correct)
+
+
+def unit_report(catalogue: Catalogue, dev: list[dict], test: list[dict], analysed: Analysed, fused: dict,
+                resolver: LocationResolver) -> dict:
+    """Pick the rule weight on dev, then the 99 %-precision threshold on dev; report both on test."""
+    by_weight = {}
+    for w in tqdm(RULE_WEIGHTS, desc="tuning unit weights", unit="weight"):
+        conf, ok = unit_scores(dev, analysed, fused, UnitRecommender(catalogue, w), resolver)
+        by_weight[w] = float(ok.mean())
+    best = max(by_weight, key=lambda w: (by_weight[w], w))
+    recommender = UnitRecommender(catalogue, best)
+    dev_conf, dev_ok = unit_scores(dev, analysed, fused, recommender, resolver)
+    tuned = threshold_for_precision(dev_conf, dev_ok, PRECISION_TARGET)
+    conf, ok = unit_scores(test, analysed, fused, recommender, resolver)
+    report = {"dev_acc1_by_rule_weight": by_weight, "rule_weight": best, "test_acc1": round(float(ok.mean()), 4)}
+    for name, w in (("rule_only", 1.0), ("cases_only", 0.0)):
+        report[f"test_acc1_{name}"] = round(float(unit_scores(test, analysed, fused, UnitRecommender(catalogue, w),
+                                                               resolver)[1].mean()), 4)
+    report["test_acc1_true_place"] = round(float(unit_scores(test, analysed, fused, recommender, resolver,
+                                                              oracle_place=True)[1].mean()), 4)
+    if tuned is not None:
+        report["threshold_99"] = {"dev_threshold": tuned[0], "dev_coverage": tuned[1],
+                                  "test": precision_at_threshold(conf, ok, tuned[0])}
+    report["test_best_possible_at_99"] = threshold_for_precision(conf, ok, PRECISION_TARGET)
+    return report
+
+
+def run_dispatch_eval(rows: list[dict], catalogue: Catalogue, classifier: Classifier, *, limit: int | None = None,
+                      latency: bool = True) -> dict:
+    """Every figure of the dispatch issue on one generated history."""
+    index_rows = [r for r in rows if r["split_text"] == "train" and r["status"] == CLOSED]
+    dev = [r for r in rows if r["split_text"] == "dev"][:limit]
+    test = [r for r in rows if r["split_text"] == "test"][:limit]
+    analysed = analyse(classifier, index_rows + dev + test)
+    index, build = build_index(index_rows, analysed, f"classifier:{classifier.version}")
+    report = {"model": classifier.version, "index": build, "queries": {"dev": len(dev), "test": len(test)}}
+    report["retrieval"], fused_test = retrieval_recall(index, test, analysed)
+    _, fused_dev = retrieval_recall(index, dev, analysed, modes=("fusion",))
+    resolver = LocationResolver(catalogue.city)
+    report["location"] = evaluate_locations(test, resolver)
+    report["units"] = unit_report(catalogue, dev, test, analysed, {**fused_dev, **fused_test}, resolver)
+    if latency:
+        keys = list(analysed.vectors)
+        report["latency"] = query_latency(np.stack([analysed.vectors[k] for k in keys]),
+                                          [f"{h} {t}".strip() for h, t in keys])
+    return report
+
+
+def write_dispatch_report(report: dict, out: Path) -> Path:
+    import json
+
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "dispatch.json"
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    return path
