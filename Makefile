@@ -21,10 +21,12 @@ validate: install
 
 ## The main job on the embedded default: validate the demo catalogue, build the base encoder and train a quick
 ## model (once; both are kept under JIESU_HOME), migrate the SQLite database, load a demo history of tickets,
-## issue an agent API key, and serve catalogue, tickets and suggestions over HTTP.
+## index its closed tickets as similar cases, issue an agent API key, and serve catalogue, tickets, suggestions
+## and dispatch advice over HTTP.
 demo: validate model
 	$(BIN)/jiesu db upgrade
 	$(BIN)/jiesu data load --tickets 3000 --seed 7
+	$(BIN)/jiesu index build
 	@echo "demo agent API key: $$($(BIN)/jiesu users add --name demo-agent-$$(date +%s) --role agent)"
 	$(BIN)/jiesu serve --host $(HOST) --port $(PORT)
 

@@ -13,6 +13,7 @@ from catalog import load_catalogue
 from catalog.deadlines import TZ
 from serving import errors, metrics
 from serving.catalogue import pages as catalogue_pages
+from serving.cases import views as case_views
 from serving.catalogue import views as catalogue_views
 from serving.db import make_engine, session_factory
 from serving.migrate import is_current
@@ -44,7 +45,7 @@ def make_suggester(name: str, catalogue, home):
     if current is None:
         raise ValueError(f"JIESU_SUGGESTER=classifier but no current model under {home / 'models'}; "
                          "run `jiesu train --config quick.toml`")
-    return _classifier(current, catalogue, fall_back=name == "auto")
+    return _classifier(current, catalogue, home, fall_back=name == "auto")
 
 
 def _keyword(catalogue):
@@ -53,14 +54,20 @@ def _keyword(catalogue):
     return KeywordSuggester(catalogue)
 
 
-def _classifier(directory, catalogue, fall_back: bool):
-    """The current model; under 'auto' a model that cannot serve this catalogue falls back to keywords."""
+def _classifier(directory, catalogue, home, fall_back: bool):
+    """The current model, advising with the case index under `home` (reloaded as `jiesu index update` grows it);
+    under 'auto' a model that cannot serve this catalogue falls back to keywords."""
     from model.classifier import Classifier, ModelError
+    from model.dispatch import DispatchAdvisor
+    from model.retrieval.cases import index_dir
+    from model.retrieval.live import LiveIndex
     from model.suggester import ClassifierSuggester
 
     try:
-        return ClassifierSuggester(Classifier(directory, catalogue_version=catalogue.version,
-                                              allowed_leaves={leaf.code for leaf in catalogue.leaves()}))
+        classifier = Classifier(directory, catalogue_version=catalogue.version,
+                                allowed_leaves={leaf.code for leaf in catalogue.leaves()})
+        cases = LiveIndex(index_dir(home), f"classifier:{classifier.version}")
+        return ClassifierSuggester(classifier, DispatchAdvisor(catalogue, classifier, cases))
     except ModelError:
         if not fall_back:
             raise
@@ -111,5 +118,6 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     app.include_router(catalogue_views.router)
     app.include_router(ticket_views.router)
     app.include_router(supervision_views.router)
+    app.include_router(case_views.router)
     app.include_router(catalogue_pages.router)
     return app

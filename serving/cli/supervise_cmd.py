@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from serving.cli.common import settings_for
+from serving.cli.common import open_catalogue, settings_for
 
 
 def supervise(every: Annotated[int, typer.Option(min=0, help="Seconds between sweeps; 0 runs once.")] = 0) -> None:
@@ -16,10 +16,11 @@ def supervise(every: Annotated[int, typer.Option(min=0, help="Seconds between sw
     from serving.db import make_engine, session_factory
     from serving.supervision.flows import sweep
 
+    city = open_catalogue(None).city
     sessions = session_factory(make_engine(settings_for(None).database))
     while True:
         with sessions() as session:
-            result = sweep(session, now=datetime.now(TZ))
+            result = sweep(session, now=datetime.now(TZ), city=city)
         typer.echo(f"{datetime.now(TZ):%Y-%m-%d %H:%M:%S} reminded {len(result.reminded)}, "
                    f"supervised {len(result.supervised)}, repeats {len(result.repeats)}")
         if not every:

@@ -8,8 +8,10 @@ from sqlalchemy.orm import Session
 
 from serving.auth.models import Principal
 from serving.outbox.service import emit
+from catalog import City
 from serving.supervision import service
 from serving.supervision.levels import Level, WarningPolicy, warning_level
+from serving.supervision.repeats import find_repeat
 from serving.tickets.service import record
 
 REPEAT_THRESHOLD = 3   # the third complaint about the same problem goes to special supervision
@@ -29,8 +31,25 @@ def _flag(session: Session, ticket, now: datetime, kind: str, payload: dict, act
     record(session, ticket=ticket, principal=SYSTEM, action=action, before=ticket.status, now=now, reason=reason)
 
 
-def sweep(session: Session, *, now: datetime, policy: WarningPolicy = WarningPolicy()) -> SweepResult:
-    """Remind yellow tickets once, move red ones into the 督办池 once, flag repeats; commit once."""
+def _link_repeat(session: Session, ticket, city: City, now: datetime, payload: dict) -> bool:
+    """Link the ticket to the earlier one it repeats (once); True when that makes it a special-supervision case."""
+    found = find_repeat(session, ticket=ticket, city=city)
+    if found is None:
+        return False
+    earlier, link = found
+    ticket.repeat_of, ticket.repeat_count = earlier.id, earlier.repeat_count + 1
+    reasons = "、".join(link.reasons) or "同一事项"
+    if ticket.repeat_count + 1 < REPEAT_THRESHOLD:
+        record(session, ticket=ticket, principal=SYSTEM, action="link_repeat", before=ticket.status, now=now,
+               reason=f"与工单{earlier.number}为同一问题（{reasons}）")
+        return False
+    _flag(session, ticket, now, "ticket.repeat", {**payload, "earlier": ticket.repeat_count, "repeat_of": earlier.number},
+          "flag_repeat", f"同一问题第{ticket.repeat_count + 1}次诉求（{reasons}），纳入专项督办")
+    return True
+
+
+def sweep(session: Session, *, now: datetime, city: City, policy: WarningPolicy = WarningPolicy()) -> SweepResult:
+    """Remind yellow tickets once, move red ones into the 督办池 once, link repeats and flag the third; commit once."""
     result = SweepResult()
     for ticket in service.watched_tickets(session, now=now):
         level = warning_level(now, ticket.dispatched_at, ticket.due_at, policy)
@@ -44,11 +63,7 @@ def sweep(session: Session, *, now: datetime, policy: WarningPolicy = WarningPol
             ticket.supervised_at = now
             _flag(session, ticket, now, "ticket.overdue", payload, "supervise", "超过办理时限，纳入督办池")
             result.supervised.append(ticket.number)
-        earlier = service.earlier_same_problem(session, ticket=ticket)
-        if earlier + 1 >= REPEAT_THRESHOLD and ticket.repeat_count < earlier:
-            ticket.repeat_count = earlier
-            _flag(session, ticket, now, "ticket.repeat", {**payload, "earlier": earlier}, "flag_repeat",
-                  f"同一问题第{earlier + 1}次诉求，纳入专项督办")
+        if ticket.repeat_of is None and _link_repeat(session, ticket, city, now, payload):
             result.repeats.append(ticket.number)
     session.commit()
     return result

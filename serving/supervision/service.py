@@ -1,9 +1,9 @@
-"""Database work of supervision: open tickets to watch, earlier tickets about the same problem."""
+"""Database work of supervision: open tickets to watch, earlier tickets that may be about the same problem."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from serving.tickets.models import Ticket
@@ -11,6 +11,7 @@ from serving.tickets.states import Status
 
 WATCHED = (Status.DISPATCHED.value, Status.SIGNED.value)
 REPEAT_WINDOW = timedelta(days=90)
+CANDIDATE_LIMIT = 500
 
 
 def watched_tickets(session: Session, *, now: datetime) -> list[Ticket]:
@@ -19,18 +20,23 @@ def watched_tickets(session: Session, *, now: datetime) -> list[Ticket]:
                                 .order_by(Ticket.id)))
 
 
-def earlier_same_problem(session: Session, *, ticket: Ticket) -> int:
-    """Earlier tickets on the same leaf from the same caller or the same street, within the repeat window."""
+def repeat_candidates(session: Session, *, ticket: Ticket, window: timedelta = REPEAT_WINDOW,
+                      limit: int = CANDIDATE_LIMIT) -> list[Ticket]:
+    """Earlier tickets on the same leaf within the window from the same caller, street or (street unknown)
+    district: the ones the repeat detector compares; most recent first."""
     if ticket.leaf is None:
-        return 0
-    same_place = [Ticket.street == ticket.street] if ticket.street else []
-    same_caller = [Ticket.caller_phone_hash == ticket.caller_phone_hash] if ticket.caller_phone_hash else []
-    if not same_place and not same_caller:
-        return 0
-    query = select(func.count()).select_from(Ticket).where(
+        return []
+    near = [Ticket.caller_phone_hash == ticket.caller_phone_hash] if ticket.caller_phone_hash else []
+    if ticket.street:
+        near.append(Ticket.street == ticket.street)
+    elif ticket.district:
+        near.append(Ticket.district == ticket.district)
+    if not near:
+        near.append(Ticket.street.is_(None))      # nothing known: compare with other placeless tickets
+    query = select(Ticket).where(
         Ticket.id != ticket.id, Ticket.leaf == ticket.leaf, Ticket.created_at <= ticket.created_at,
-        Ticket.created_at >= ticket.created_at - REPEAT_WINDOW, or_(*same_place, *same_caller))
-    return session.scalar(query)
+        Ticket.created_at >= ticket.created_at - window, or_(*near)).order_by(Ticket.created_at.desc()).limit(limit)
+    return list(session.scalars(query))
 
 
 def pool(session: Session) -> list[Ticket]:

@@ -19,5 +19,5 @@ def supervision_pool(ctx: Ctx) -> list[TicketOut]:
 @router.post("/sweep")
 def run_sweep(ctx: Ctx) -> dict:
     require(ctx, Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM)
-    result = flows.sweep(ctx.session, now=ctx.now)
+    result = flows.sweep(ctx.session, now=ctx.now, city=ctx.catalogue.city)
     return {"reminded": result.reminded, "supervised": result.supervised, "repeats": result.repeats}

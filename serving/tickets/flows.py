@@ -69,7 +69,8 @@ def register(ctx: Context, data: TicketIn, idempotency_key: str | None) -> tuple
                     catalogue_version=ctx.catalogue.version, created_at=ctx.now, updated_at=ctx.now)
     service.add_ticket(ctx.session, ticket=ticket, principal=ctx.principal, now=ctx.now)
     suggestions.suggest(ctx.session, suggester=ctx.suggester, catalogue=ctx.catalogue, ticket_id=ticket.id,
-                        text=f"{data.title}\n{data.text}" if data.title else data.text, now=ctx.now)
+                        text=data.text, title=data.title, address=data.address, district=data.district,
+                        street=data.street, now=ctx.now)
     return ticket, True
 
 

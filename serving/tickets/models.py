@@ -42,6 +42,7 @@ class Ticket(Base):
     reminded_at: Mapped[datetime | None]        # 催办 sent (yellow light)
     supervised_at: Mapped[datetime | None]      # entered the supervision pool (督办池)
     repeat_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # earlier tickets, same problem
+    repeat_of: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))  # the earlier ticket it repeats
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     dispatched_at: Mapped[datetime | None]

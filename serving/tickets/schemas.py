@@ -123,6 +123,7 @@ class SuggestionOut(BaseModel):
     candidates: list[CandidateOut]
     chosen_rank: int | None
     accepted: bool | None
+    advice: dict | None = None  # place, units (主办 / 协办 with reasons), similar cases; None without a trained model
 
 
 class TicketOut(BaseModel):
@@ -152,6 +153,7 @@ class TicketOut(BaseModel):
     warning: str | None            # green / yellow / red while being handled
     supervised: bool               # in the supervision pool (督办池)
     repeat_count: int              # earlier tickets about the same problem
+    repeat_of: int | None = None   # the earlier ticket this one repeats (linked by the supervision sweep)
     catalogue_version: str
     created_at: datetime
     dispatched_at: datetime | None

@@ -77,7 +77,7 @@ def out(ctx: flows.Context, ticket: Ticket, suggestion=_LOOKUP) -> TicketOut:
         satisfaction=ticket.satisfaction, reopen_count=ticket.reopen_count,
         warning=(warning_level(ctx.now, ticket.dispatched_at, ticket.due_at).value
                  if status in (Status.DISPATCHED, Status.SIGNED) and ticket.due_at else None),
-        supervised=ticket.supervised_at is not None, repeat_count=ticket.repeat_count,
+        supervised=ticket.supervised_at is not None, repeat_count=ticket.repeat_count, repeat_of=ticket.repeat_of,
         catalogue_version=ticket.catalogue_version, created_at=ticket.created_at,
         dispatched_at=ticket.dispatched_at, closed_at=ticket.closed_at, assignments=assignments,
         suggestion=_suggestion_out(catalogue, suggestion),
@@ -90,7 +90,8 @@ def _suggestion_out(catalogue, suggestion) -> SuggestionOut | None:
     candidates = [CandidateOut(leaf=c["leaf"], path=catalogue.path_name(c["leaf"]), probability=c["probability"],
                                evidence=c["evidence"]) for c in suggestion.candidates if c["leaf"] in catalogue]
     return SuggestionOut(status=suggestion.status, source=suggestion.source, candidates=candidates,
-                         chosen_rank=suggestion.chosen_rank, accepted=suggestion.accepted)
+                         chosen_rank=suggestion.chosen_rank, accepted=suggestion.accepted,
+                         advice=suggestion.advice or None)
 
 
 def act(ctx: flows.Context, ticket_id: int, step: Callable[[Ticket], Ticket]) -> TicketOut:

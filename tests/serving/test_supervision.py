@@ -73,3 +73,21 @@ def test_third_complaint_about_the_same_problem_is_flagged(svc):
     assert result["repeats"] == [numbers[2]] and sweep(svc)["repeats"] == []
     assert svc.ok("supervisor", "GET", f"/{int(numbers[2][-6:])}")["repeat_count"] == 2
     assert "ticket.repeat" in events(svc)
+
+
+def test_repeats_are_linked_with_reasons_and_other_problems_are_not(svc):
+    first = register(svc, text="和平区太原街街道太原街社区12号楼暖气不热，室温只有13度。", address="太原街社区12号楼")
+    svc.ok("agent", "POST", f"/{first['id']}/dispatch", json={"leaf": HEAT})
+    svc.clock.advance(hours=3)
+    neighbour = register(svc, text="我家暖气也不热，12号楼好几户都一样。", address="和平区太原街街道太原街社区12号楼2单元",
+                         caller_phone="13900001111")
+    svc.ok("agent", "POST", f"/{neighbour['id']}/dispatch", json={"leaf": HEAT})
+    elsewhere = register(svc, text="皇姑区华山街道暖气不热，已经一个星期了。", address="华山社区5号楼",
+                         caller_phone="13700002222", district=None, street=None)
+    svc.ok("agent", "POST", f"/{elsewhere['id']}/dispatch", json={"leaf": HEAT})
+    assert sweep(svc)["repeats"] == []                       # linked, but only the third complaint is flagged
+    linked = svc.ok("supervisor", "GET", f"/{neighbour['id']}")
+    assert linked["repeat_of"] == first["id"] and linked["repeat_count"] == 1
+    assert svc.ok("supervisor", "GET", f"/{elsewhere['id']}")["repeat_of"] is None
+    reasons = [e["reason"] for e in svc.ok("agent", "GET", f"/{neighbour['id']}/audit") if e["action"] == "link_repeat"]
+    assert reasons == [f"与工单{first['number']}为同一问题（同一地点：太原街社区12号楼）"]

@@ -11,38 +11,19 @@ pytest.importorskip("onnxruntime")
 
 from typer.testing import CliRunner  # noqa: E402
 
-from catalog import load_catalogue  # noqa: E402
 from model.classifier import Classifier, ModelError  # noqa: E402
 from model.labels import ancestors_of  # noqa: E402
 from serving.cli import app  # noqa: E402
-from tests.ml_factories import tiny_base  # noqa: E402
+from tests.conftest import TINY_LEAVES  # noqa: E402
 from training.classifier.calibration import fit_temperature, nll  # noqa: E402
 from training.classifier.config import ConfigError, load_config  # noqa: E402
-from training.classifier.train import train_model  # noqa: E402
-from training.corpus.texts import load_texts  # noqa: E402
 
-LEAVES = 6
-TINY = ["base.layers=0", f"data.limit_leaves={LEAVES}", "data.max_length=48", "train.epochs=6", "train.patience=6",
-        "train.lr_encoder=1e-3", "train.lr_heads=1e-2", "train.batch_size=16", "train.max_minutes=0",
-        "train.warmup_ratio=0", "export.parity_texts=16"]
+LEAVES = TINY_LEAVES
 
 
 @pytest.fixture(scope="module")
-def catalogue():
-    return load_catalogue()
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory, catalogue):
-    home = tmp_path_factory.mktemp("home")
-    texts, _ = load_texts(catalogue)
-    chosen = {leaf.code for leaf in catalogue.leaves()[:LEAVES]}
-    texts = [t for t in texts if t.leaf in chosen]
-    vocab = [t.text for t in texts] + [n.name + n.description + "".join(n.keywords) for n in catalogue.nodes()]
-    base = tiny_base(home / "base", vocab + ["query: "])
-    config = load_config("quick.toml", [f"base.path={base}", *TINY])
-    directory = train_model(config, home=home, catalogue=catalogue, texts=texts, progress=False)
-    return directory, texts
+def catalogue(demo_catalogue):
+    return demo_catalogue
 
 
 def meta_of(directory):
@@ -180,3 +161,22 @@ def test_the_service_takes_the_current_model_and_falls_back_softly(trained, cata
     assert isinstance(make_suggester("auto", catalogue, tmp_path), KeywordSuggester)
     with pytest.raises(ModelError, match="built for catalogue 0.0.1"):
         make_suggester("classifier", catalogue, tmp_path)
+
+
+def test_the_export_returns_the_normalised_pooled_text_beside_the_logits(trained):
+    import torch
+
+    from training.classifier.export import load_torch_model
+
+    directory, texts = trained
+    onnx = Classifier(directory)
+    sample = [t.text for t in texts[:4]]
+    vectors = onnx.embed(sample)
+    assert onnx.embeds and vectors.shape[0] == 4
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    with torch.no_grad():
+        ids, mask = onnx.encode(sample)
+        pooled = load_torch_model(directory).pooled(torch.from_numpy(ids), torch.from_numpy(mask))
+    assert np.allclose(vectors, torch.nn.functional.normalize(pooled, dim=-1).numpy(), atol=1e-4)
+    predictions, again = onnx.analyse(sample, k=2)
+    assert predictions == onnx.predict(sample, k=2) and np.allclose(again, vectors)

@@ -22,6 +22,7 @@ from model.retrieval.dense import DenseIndex
 from model.retrieval.lexical import LexicalIndex
 from training.evaluation.location import evaluate_locations
 from training.evaluation.metrics import precision_at_threshold, threshold_for_precision
+from training.evaluation.repeats import evaluate_repeats
 
 CLOSED = "已办结"
 RULE_WEIGHTS = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
@@ -178,7 +179,7 @@ def unit_report(catalogue: Catalogue, dev: list[dict], test: list[dict], analyse
 
 
 def run_dispatch_eval(rows: list[dict], catalogue: Catalogue, classifier: Classifier, *, limit: int | None = None,
-                      latency: bool = True) -> dict:
+                      latency: bool = True, repeats: bool = True) -> dict:
     """Every figure of the dispatch issue on one generated history."""
     index_rows = [r for r in rows if r["split_text"] == "train" and r["status"] == CLOSED]
     dev = [r for r in rows if r["split_text"] == "dev"][:limit]
@@ -191,6 +192,8 @@ def run_dispatch_eval(rows: list[dict], catalogue: Catalogue, classifier: Classi
     resolver = LocationResolver(catalogue.city)
     report["location"] = evaluate_locations(test, resolver)
     report["units"] = unit_report(catalogue, dev, test, analysed, {**fused_dev, **fused_test}, resolver)
+    if repeats:
+        report["repeats"] = evaluate_repeats(rows, resolver)
     if latency:
         keys = list(analysed.vectors)
         report["latency"] = query_latency(np.stack([analysed.vectors[k] for k in keys]),

@@ -1,0 +1,39 @@
+"""Linking a ticket to the earlier one about the same problem (model.repeats), with the place resolved once."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy.orm import Session
+
+from catalog import City
+from model.dispatch import place_of
+from model.location import LocationResolver
+from model.repeats import Complaint, RepeatDetector, RepeatLink, spot_of
+from serving.supervision import service
+from serving.tickets.models import Ticket
+
+
+@lru_cache(maxsize=4)
+def resolver_for(city: City) -> LocationResolver:
+    return LocationResolver(city)
+
+
+def complaint(ticket: Ticket, resolver: LocationResolver) -> Complaint:
+    """The ticket as the detector sees it; street and district given at intake or dispatch win over the text."""
+    place = place_of(resolver.resolve(f"{ticket.title} {ticket.text}", ticket.address), ticket.district, ticket.street)
+    caller = ticket.caller_phone_hash if ticket.channel != "grid" else None
+    return Complaint(str(ticket.id), ticket.created_at, ticket.leaf, caller, place.street, place.community,
+                     spot_of(ticket.address, place.community), f"{ticket.title} {ticket.text}")
+
+
+def find_repeat(session: Session, *, ticket: Ticket, city: City,
+                detector: RepeatDetector = RepeatDetector()) -> tuple[Ticket, RepeatLink] | None:
+    """The earlier ticket this one repeats, and why; None when there is none."""
+    earlier = service.repeat_candidates(session, ticket=ticket, window=detector.window)
+    if not earlier:
+        return None
+    resolver = resolver_for(city)
+    link = detector.match(complaint(ticket, resolver), [complaint(t, resolver) for t in earlier])
+    if link is None:
+        return None
+    return next(t for t in earlier if str(t.id) == link.earlier), link
