@@ -1,7 +1,8 @@
 """Repeat and duplicate complaints: a new ticket about the same problem as an open or recent one.
 
 Same problem means the same catalogue leaf at the same spot (community and building, or road and number) or
-from the same caller in the same community, within a window; text similarity breaks near ties. Every link
+from the same caller in the same community, within a window, and never two different known streets; text
+similarity breaks near ties. Every link
 carries the reasons an agent can read."""
 from __future__ import annotations
 
@@ -73,6 +74,8 @@ def score(new: Complaint, old: Complaint) -> tuple[float, tuple[str, ...]]:
     """How surely `new` repeats `old` (0 when the leaf differs), with readable reasons."""
     if new.leaf is None or new.leaf != old.leaf:
         return 0.0, ()
+    if new.street and old.street and new.street != old.street:
+        return 0.0, ()            # two known places: another problem, whoever calls
     total, reasons = 0.0, []
     if new.caller and new.caller == old.caller:
         total += WEIGHTS["caller"]

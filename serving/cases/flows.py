@@ -1,7 +1,7 @@
 """Build the case index from the closed tickets, and add the ones closed since (run by `jiesu index update`).
 
-The database is the source of truth and the index records how far it has read (the latest closed_at), so
-an update that is interrupted or run twice adds every closed ticket exactly once."""
+The database is the source of truth: an update adds the closed tickets whose ids the index lacks, so one that
+is interrupted or run twice, or that follows an import of backdated history, adds every closed ticket once."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -30,9 +30,7 @@ def update(session: Session, *, embedder: Embedder, directory: Path, now: dateti
     if index.info.get("source") != "database":
         raise CaseIndexError(f"{directory}: built from {index.info.get('source')}, not the database; "
                              "`jiesu index build` first")
-    since = datetime.fromisoformat(index.info["watermark"]) if index.info.get("watermark") else None
-    known = {case.id for case in index.cases}
-    fresh = [t for t in service.closed_tickets(session, since=since) if service.case_id(t) not in known]
+    fresh = service.closed_tickets_missing(session, known={case.id for case in index.cases})
     if fresh:
         _add(index, fresh, embedder, progress=False)
         index.save(directory, updated_at=now.isoformat(), watermark=_watermark(fresh, index.info.get("watermark")))

@@ -1,8 +1,6 @@
 """Database work of the case index: closed tickets as cases."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -11,7 +9,7 @@ from serving.tickets.models import Ticket
 from serving.tickets.states import Status
 
 CLOSED = (Status.CLOSED.value, Status.ARCHIVED.value)
-OVERLAP = timedelta(days=1)   # re-read a day before the watermark; cases already indexed are skipped by id
+CHUNK = 500
 
 
 def case_id(ticket: Ticket) -> str:
@@ -27,10 +25,22 @@ def as_case(ticket: Ticket) -> Case:
                 satisfaction=ticket.satisfaction, closed_at=ticket.closed_at.isoformat() if ticket.closed_at else None)
 
 
-def closed_tickets(session: Session, *, since: datetime | None = None) -> list[Ticket]:
-    """Closed or archived tickets with a leaf, closed at or after `since - OVERLAP` (all when None), oldest first."""
-    query = select(Ticket).options(selectinload(Ticket.assignments)).where(
-        Ticket.status.in_(CLOSED), Ticket.leaf.is_not(None), Ticket.closed_at.is_not(None))
-    if since is not None:
-        query = query.where(Ticket.closed_at >= since - OVERLAP)
+def _closed():
+    return (Ticket.status.in_(CLOSED), Ticket.leaf.is_not(None), Ticket.closed_at.is_not(None))
+
+
+def closed_tickets(session: Session) -> list[Ticket]:
+    """Every closed or archived ticket with a leaf, oldest closure first."""
+    query = select(Ticket).options(selectinload(Ticket.assignments)).where(*_closed())
     return list(session.scalars(query.order_by(Ticket.closed_at, Ticket.id)))
+
+
+def closed_tickets_missing(session: Session, *, known: set[str]) -> list[Ticket]:
+    """Closed tickets whose case id is not in `known`, whenever they closed (imports may backdate closure)."""
+    keys = session.execute(select(Ticket.id, Ticket.number).where(*_closed()).order_by(Ticket.closed_at, Ticket.id))
+    ids = [i for i, number in keys if (number or f"id:{i}") not in known]
+    out: list[Ticket] = []
+    for start in range(0, len(ids), CHUNK):
+        query = select(Ticket).options(selectinload(Ticket.assignments)).where(Ticket.id.in_(ids[start:start + CHUNK]))
+        out += session.scalars(query.order_by(Ticket.closed_at, Ticket.id))
+    return out

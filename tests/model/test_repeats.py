@@ -68,3 +68,7 @@ def test_vectors_replace_bigram_overlap_when_both_have_one():
 def test_the_window_must_be_positive():
     with pytest.raises(ValueError, match="must be positive"):
         RepeatDetector(window=timedelta(0))
+
+
+def test_the_same_caller_about_another_street_is_another_problem():
+    assert RepeatDetector().match(later(2, street="SH03", community="五里河社区", spot=None), [FIRST]) is None
