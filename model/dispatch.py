@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from catalog import Catalogue
 from model.classifier import Classifier, Prediction
 from model.location import LocationResolver, Resolution
-from model.recommend import Place, Recommendation, UnitRecommender
+from model.recommend import Place, Recommendation, UnitRecommender, place_of
 from model.retrieval.cases import CaseIndex, Hit
 
 LEAVES_FOR_UNITS = 5
@@ -32,17 +32,6 @@ class Advice:
                           "community": self.place.community},
                 "units": self.recommendation.to_json(),
                 "similar": [h.to_json() for h in self.similar[:similar]]}
-
-
-def place_of(resolution: Resolution, district: str | None = None, street: str | None = None) -> Place:
-    """The place to dispatch to: codes given by the channel win, else the resolver's best candidate."""
-    best = resolution.best
-    if street:
-        return Place(street[:2], street, best.community if best and best.street == street else None)
-    if district:
-        same = best if best and best.district == district else None
-        return Place(district, same.street if same else None, same.community if same else None)
-    return Place(best.district, best.street, best.community) if best else Place()
 
 
 class DispatchAdvisor:

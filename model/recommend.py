@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from catalog import Catalogue
 from catalog.rules import DispatchMode, UnitRule
+from model.location import Resolution
 
 STREET, DISTRICT = "territory:street", "territory:district"
 SATISFIED = ("满意", "基本满意")
@@ -23,6 +24,17 @@ class Place:
     district: str | None = None
     street: str | None = None
     community: str | None = None
+
+
+def place_of(resolution: Resolution, district: str | None = None, street: str | None = None) -> Place:
+    """The place to dispatch to: codes given by the channel win, else the resolver's best candidate."""
+    best = resolution.best
+    if street:
+        return Place(street[:2], street, best.community if best and best.street == street else None)
+    if district:
+        same = best if best and best.district == district else None
+        return Place(district, same.street if same else None, same.community if same else None)
+    return Place(best.district, best.street, best.community) if best else Place()
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from functools import lru_cache
 from sqlalchemy.orm import Session
 
 from catalog import City
-from model.dispatch import place_of
+from model.recommend import place_of
 from model.location import LocationResolver
 from model.repeats import Complaint, RepeatDetector, RepeatLink, spot_of
 from serving.supervision import service

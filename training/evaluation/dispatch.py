@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 
 from catalog import Catalogue
 from model.classifier import Classifier
-from model.dispatch import place_of
+from model.recommend import place_of
 from model.location import LocationResolver
 from model.recommend import Place, UnitRecommender
 from model.retrieval.cases import MODES, Case, CaseIndex

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from tqdm.auto import tqdm
 
-from model.dispatch import place_of
+from model.recommend import place_of
 from model.location import LocationResolver
 from model.repeats import SUPERVISION_AT, Complaint, RepeatDetector, score, spot_of
 
