@@ -99,8 +99,10 @@ class UnitRecommender:
     def recommend(self, leaves: list[tuple[str, float]], place: Place, cases: list = (), top: int = 3) -> Recommendation:
         """`leaves`: (leaf code, probability) best first; `cases`: similar closed cases (retrieval Hits), best first."""
         votes = _Votes()
-        self._rule_votes(votes, [(leaf, p) for leaf, p in leaves if leaf in self.catalogue])
-        self._case_votes(votes, cases)
+        counted = [hit.case for hit in cases if hit.case.lead_unit]
+        rule_share = self.rule_weight if counted or not self.rule_weight else 1.0   # no cases: the rule decides
+        self._rule_votes(votes, [(leaf, p) for leaf, p in leaves if leaf in self.catalogue], rule_share)
+        self._case_votes(votes, counted)
         leads = []
         for role, score in sorted(votes.scores.items(), key=lambda item: (-item[1], item[0])):
             unit = self.concrete(role, place)
@@ -114,19 +116,15 @@ class UnitRecommender:
         return Recommendation(tuple(leads) + tuple(co), self._mode(best_leaf, place, leads),
                               leads[0].score if leads else 0.0, best_leaf)
 
-    def _rule_votes(self, votes: _Votes, leaves: list[tuple[str, float]]) -> None:
+    def _rule_votes(self, votes: _Votes, leaves: list[tuple[str, float]], share: float) -> None:
         total = max(1.0, sum(p for _, p in leaves))   # unnormalised: an unsure classifier lowers the confidence
         for leaf, p in leaves:
             node = self.catalogue.get(leaf)
-            votes.add(role_of_rule(node.dispatch.responsible), self.rule_weight * p / total,
+            votes.add(role_of_rule(node.dispatch.responsible), share * p / total,
                       f"清单规定：{node.name}（{p:.0%}）由{self._role_name(node.dispatch.responsible)}主办")
 
-    def _case_votes(self, votes: _Votes, cases: list) -> None:
-        counted = [hit.case for hit in cases if hit.case.lead_unit]
-        if not counted:
-            votes.scores = Counter({r: s / self.rule_weight for r, s in votes.scores.items()}) \
-                if self.rule_weight else votes.scores
-            return
+    def _case_votes(self, votes: _Votes, counted: list) -> None:
+        """Similar closed cases (with a lead unit) vote for the role their lead played."""
         by_role: dict[str, list] = {}
         for case in counted:
             by_role.setdefault(role_of_unit(case.lead_unit), []).append(case)

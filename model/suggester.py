@@ -8,7 +8,7 @@ from model.keyword import Candidate
 
 
 class ClassifierSuggester:
-    def __init__(self, classifier: Classifier, advisor: DispatchAdvisor | None = None):
+    def __init__(self, classifier: Classifier, advisor: DispatchAdvisor):
         self.classifier = classifier
         self.advisor = advisor
         self.version = f"classifier:{classifier.version}"
@@ -19,9 +19,7 @@ class ClassifierSuggester:
 
     def advise(self, text: str, title: str = "", address: str = "", district: str | None = None,
                street: str | None = None) -> Advice:
-        """Leaves, place, units and similar cases; needs the advisor the service builds."""
-        if self.advisor is None:
-            raise RuntimeError("this suggester was built without a dispatch advisor")
+        """Leaves, place, units and similar cases, from one encoder pass."""
         return self.advisor.advise(text, title=title, address=address, district=district, street=street)
 
 

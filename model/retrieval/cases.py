@@ -105,8 +105,9 @@ class CaseIndex:
         for slot, hits in enumerate((dense, lexical)):
             for rank, (row, _) in enumerate(hits, start=1):
                 ranks.setdefault(row, [None, None])[slot] = rank
-        fused = sorted(ranks.items(), key=lambda item: (-sum(1 / (RRF_K + r) for r in item[1] if r), item[0]))
-        return [Hit(self.cases[row], sum(1 / (RRF_K + r) for r in rr if r), rr[0], rr[1]) for row, rr in fused[:k]]
+        scores = {row: sum(1 / (RRF_K + r) for r in rr if r) for row, rr in ranks.items()}
+        best = sorted(scores, key=lambda row: (-scores[row], row))[:k]
+        return [Hit(self.cases[row], scores[row], *ranks[row]) for row in best]
 
     # --- persistence ------------------------------------------------------------------------------
     def save(self, directory: Path, **info) -> None:

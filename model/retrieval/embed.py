@@ -1,6 +1,7 @@
 """Text embeddings for retrieval, from the classifier's fine-tuned encoder (one pass gives leaves and vector)."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 import numpy as np
@@ -28,16 +29,20 @@ class ClassifierEmbedder:
         return self.classifier.embed(texts, titles)
 
 
-def embed_unique(embedder: Embedder, texts: list[str], titles: list[str], progress: bool = True) -> np.ndarray:
-    """Embed many (title, text) pairs, each distinct pair once, in length-sorted batches; rows in input order."""
-    keys = list(zip(titles, texts))
+def distinct_batches(keys: Iterable[tuple[str, str]], size: int = BATCH, desc: str = "embedding",
+                     progress: bool = True) -> Iterator[list[tuple[str, str]]]:
+    """Each distinct (title, text) pair once, in batches sorted by length (so they pad little)."""
     distinct = sorted(set(keys), key=lambda key: (len(key[0]) + len(key[1]), key))
+    for start in tqdm(range(0, len(distinct), size), desc=desc, unit="batch", disable=not progress, mininterval=2):
+        yield distinct[start:start + size]
+
+
+def embed_unique(embedder: Embedder, texts: list[str], titles: list[str], progress: bool = True) -> np.ndarray:
+    """Embed many (title, text) pairs, each distinct pair once; rows in input order."""
+    keys = list(zip(titles, texts))
     vectors: dict[tuple[str, str], np.ndarray] = {}
-    for start in tqdm(range(0, len(distinct), BATCH), desc="embedding", unit="batch", disable=not progress,
-                      mininterval=2):
-        batch = distinct[start:start + BATCH]
-        out = embedder.embed([t for _, t in batch], [h for h, _ in batch])
-        vectors.update(zip(batch, out))
+    for batch in distinct_batches(keys, progress=progress):
+        vectors.update(zip(batch, embedder.embed([t for _, t in batch], [h for h, _ in batch])))
     if not keys:
         return np.zeros((0, 0), dtype=np.float32)
     return np.stack([vectors[key] for key in keys]).astype(np.float32)

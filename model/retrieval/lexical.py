@@ -24,7 +24,7 @@ def _jieba():
 def terms(text: str) -> list[str]:
     """Index terms of a text: jieba words (stop words dropped) plus character bigrams, which catch paraphrases."""
     clean = comparable(text)
-    words = [w for w in _jieba().lcut(clean) if w.strip() and w not in STOP and not w.isspace()]
+    words = [w for w in _jieba().lcut(clean) if w.strip() and w not in STOP]
     hanzi = "".join(ch for ch in clean if "\u4e00" <= ch <= "\u9fff")
     return words + [f"#{hanzi[i:i + 2]}" for i in range(len(hanzi) - 1)]
 

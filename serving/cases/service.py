@@ -13,7 +13,11 @@ CHUNK = 500
 
 
 def case_id(ticket: Ticket) -> str:
-    return ticket.number or f"id:{ticket.id}"
+    return _case_key(ticket.id, ticket.number)
+
+
+def _case_key(ticket_id: int, number: str | None) -> str:
+    return number or f"id:{ticket_id}"
 
 
 def as_case(ticket: Ticket) -> Case:
@@ -38,7 +42,7 @@ def closed_tickets(session: Session) -> list[Ticket]:
 def closed_tickets_missing(session: Session, *, known: set[str]) -> list[Ticket]:
     """Closed tickets whose case id is not in `known`, whenever they closed (imports may backdate closure)."""
     keys = session.execute(select(Ticket.id, Ticket.number).where(*_closed()).order_by(Ticket.closed_at, Ticket.id))
-    ids = [i for i, number in keys if (number or f"id:{i}") not in known]
+    ids = [i for i, number in keys if _case_key(i, number) not in known]
     out: list[Ticket] = []
     for start in range(0, len(ids), CHUNK):
         query = select(Ticket).options(selectinload(Ticket.assignments)).where(Ticket.id.in_(ids[start:start + CHUNK]))

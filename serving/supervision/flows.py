@@ -11,7 +11,7 @@ from serving.outbox.service import emit
 from catalog import City
 from serving.supervision import service
 from serving.supervision.levels import Level, WarningPolicy, warning_level
-from serving.supervision.repeats import find_repeat
+from serving.supervision.repeats import Complaints, find_repeat
 from serving.tickets.service import record
 
 REPEAT_THRESHOLD = 3   # the third complaint about the same problem goes to special supervision
@@ -31,9 +31,9 @@ def _flag(session: Session, ticket, now: datetime, kind: str, payload: dict, act
     record(session, ticket=ticket, principal=SYSTEM, action=action, before=ticket.status, now=now, reason=reason)
 
 
-def _link_repeat(session: Session, ticket, city: City, now: datetime, payload: dict) -> bool:
+def _link_repeat(session: Session, ticket, complaints: Complaints, now: datetime, payload: dict) -> bool:
     """Link the ticket to the earlier one it repeats (once); True when that makes it a special-supervision case."""
-    found = find_repeat(session, ticket=ticket, city=city)
+    found = find_repeat(session, ticket=ticket, complaints=complaints)
     if found is None:
         return False
     earlier, link = found
@@ -50,7 +50,7 @@ def _link_repeat(session: Session, ticket, city: City, now: datetime, payload: d
 
 def sweep(session: Session, *, now: datetime, city: City, policy: WarningPolicy = WarningPolicy()) -> SweepResult:
     """Remind yellow tickets once, move red ones into the 督办池 once, link repeats and flag the third; commit once."""
-    result = SweepResult()
+    result, complaints = SweepResult(), Complaints(city)
     for ticket in service.watched_tickets(session, now=now):
         level = warning_level(now, ticket.dispatched_at, ticket.due_at, policy)
         payload = {"number": ticket.number, "due_at": ticket.due_at.isoformat(),
@@ -63,7 +63,7 @@ def sweep(session: Session, *, now: datetime, city: City, policy: WarningPolicy 
             ticket.supervised_at = now
             _flag(session, ticket, now, "ticket.overdue", payload, "supervise", "超过办理时限，纳入督办池")
             result.supervised.append(ticket.number)
-        if ticket.repeat_of is None and _link_repeat(session, ticket, city, now, payload):
+        if ticket.repeat_of is None and _link_repeat(session, ticket, complaints, now, payload):
             result.repeats.append(ticket.number)
     session.commit()
     return result

@@ -15,7 +15,21 @@ from serving.tickets.models import Ticket
 
 @lru_cache(maxsize=4)
 def resolver_for(city: City) -> LocationResolver:
+    """One resolver per gazetteer for the life of the process (building one takes about a second)."""
     return LocationResolver(city)
+
+
+class Complaints:
+    """Tickets as the detector sees them, each resolved once per sweep (candidates recur across tickets)."""
+
+    def __init__(self, city: City):
+        self.city = city
+        self._seen: dict[int, Complaint] = {}
+
+    def __call__(self, ticket: Ticket) -> Complaint:
+        if ticket.id not in self._seen:
+            self._seen[ticket.id] = complaint(ticket, resolver_for(self.city))
+        return self._seen[ticket.id]
 
 
 def complaint(ticket: Ticket, resolver: LocationResolver) -> Complaint:
@@ -26,14 +40,13 @@ def complaint(ticket: Ticket, resolver: LocationResolver) -> Complaint:
                      spot_of(ticket.address, place.community), f"{ticket.title} {ticket.text}")
 
 
-def find_repeat(session: Session, *, ticket: Ticket, city: City,
+def find_repeat(session: Session, *, ticket: Ticket, complaints: Complaints,
                 detector: RepeatDetector = RepeatDetector()) -> tuple[Ticket, RepeatLink] | None:
     """The earlier ticket this one repeats, and why; None when there is none."""
     earlier = service.repeat_candidates(session, ticket=ticket, window=detector.window)
     if not earlier:
         return None
-    resolver = resolver_for(city)
-    link = detector.match(complaint(ticket, resolver), [complaint(t, resolver) for t in earlier])
+    link = detector.match(complaints(ticket), [complaints(t) for t in earlier])
     if link is None:
         return None
     return next(t for t in earlier if str(t.id) == link.earlier), link

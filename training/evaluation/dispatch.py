@@ -19,6 +19,7 @@ from model.location import LocationResolver
 from model.recommend import Place, UnitRecommender
 from model.retrieval.cases import MODES, Case, CaseIndex
 from model.retrieval.dense import DenseIndex
+from model.retrieval.embed import distinct_batches
 from model.retrieval.lexical import LexicalIndex
 from training.evaluation.location import evaluate_locations
 from training.evaluation.metrics import precision_at_threshold, threshold_for_precision
@@ -46,11 +47,9 @@ class Analysed:
     vectors: dict[tuple[str, str], np.ndarray]
 
 
-def analyse(classifier: Classifier, rows: list[dict], batch: int = 64) -> Analysed:
-    keys = sorted({(r.get("title") or "", r["text"]) for r in rows}, key=lambda k: (len(k[0]) + len(k[1]), k))
+def analyse(classifier: Classifier, rows: list[dict]) -> Analysed:
     out = Analysed({}, {})
-    for start in tqdm(range(0, len(keys), batch), desc="encoding", unit="batch", mininterval=2):
-        chunk = keys[start:start + batch]
+    for chunk in distinct_batches(map(key_of, rows), desc="encoding"):
         predictions, vectors = classifier.analyse([t for _, t in chunk], [h for h, _ in chunk], TOP_LEAVES)
         for key, prediction, vector in zip(chunk, predictions, vectors):
             out.leaves[key] = [(p.leaf, p.score) for p in prediction.paths]
@@ -137,15 +136,20 @@ def _timed(call, picks) -> dict:
     return {"p50_ms": round(float(np.percentile(samples, 50)), 3), "p95_ms": round(float(np.percentile(samples, 95)), 3)}
 
 
-def unit_scores(rows: list[dict], analysed: Analysed, fused: dict, recommender: UnitRecommender,
-                resolver: LocationResolver, oracle_place: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """(confidence, correct) of the recommended 主办 unit for each ticket."""
+def resolved_places(rows: list[dict], resolver: LocationResolver) -> list[Place]:
+    """The place of each ticket as the service would resolve it from its text and address."""
+    return [place_of(resolver.resolve(f"{r.get('title') or ''} {r['text']}", r.get("address") or "")) for r in rows]
+
+
+def true_places(rows: list[dict]) -> list[Place]:
+    return [Place(r["district"], r["street"], r.get("community")) for r in rows]
+
+
+def unit_scores(rows: list[dict], places: list[Place], analysed: Analysed, fused: dict,
+                recommender: UnitRecommender) -> tuple[np.ndarray, np.ndarray]:
+    """(confidence, correct) of the recommended 主办 unit for each ticket at its place."""
     confidence, correct = [], []
-    for r in rows:
-        if oracle_place:
-            place = Place(r["district"], r["street"], r.get("community"))
-        else:
-            place = place_of(resolver.resolve(f"{r.get('title') or ''} {r['text']}", r.get("address") or ""))
+    for r, place in zip(rows, places):
         rec = recommender.recommend(analysed.leaves[key_of(r)], place, fused.get(key_of(r), []))
         lead = rec.lead
         confidence.append(rec.confidence)
@@ -156,21 +160,21 @@ def unit_scores(rows: list[dict], analysed: Analysed, fused: dict, recommender: 
 def unit_report(catalogue: Catalogue, dev: list[dict], test: list[dict], analysed: Analysed, fused: dict,
                 resolver: LocationResolver) -> dict:
     """Pick the rule weight on dev, then the 99 %-precision threshold on dev; report both on test."""
-    by_weight = {}
+    dev_places, test_places = resolved_places(dev, resolver), resolved_places(test, resolver)
+    by_weight, dev_scores = {}, {}
     for w in tqdm(RULE_WEIGHTS, desc="tuning unit weights", unit="weight"):
-        conf, ok = unit_scores(dev, analysed, fused, UnitRecommender(catalogue, w), resolver)
-        by_weight[w] = float(ok.mean())
+        dev_scores[w] = unit_scores(dev, dev_places, analysed, fused, UnitRecommender(catalogue, w))
+        by_weight[w] = float(dev_scores[w][1].mean())
     best = max(by_weight, key=lambda w: (by_weight[w], w))
     recommender = UnitRecommender(catalogue, best)
-    dev_conf, dev_ok = unit_scores(dev, analysed, fused, recommender, resolver)
-    tuned = threshold_for_precision(dev_conf, dev_ok, PRECISION_TARGET)
-    conf, ok = unit_scores(test, analysed, fused, recommender, resolver)
+    tuned = threshold_for_precision(*dev_scores[best], PRECISION_TARGET)
+    conf, ok = unit_scores(test, test_places, analysed, fused, recommender)
     report = {"dev_acc1_by_rule_weight": by_weight, "rule_weight": best, "test_acc1": round(float(ok.mean()), 4)}
     for name, w in (("rule_only", 1.0), ("cases_only", 0.0)):
-        report[f"test_acc1_{name}"] = round(float(unit_scores(test, analysed, fused, UnitRecommender(catalogue, w),
-                                                               resolver)[1].mean()), 4)
-    report["test_acc1_true_place"] = round(float(unit_scores(test, analysed, fused, recommender, resolver,
-                                                              oracle_place=True)[1].mean()), 4)
+        scores = unit_scores(test, test_places, analysed, fused, UnitRecommender(catalogue, w))
+        report[f"test_acc1_{name}"] = round(float(scores[1].mean()), 4)
+    truth = unit_scores(test, true_places(test), analysed, fused, recommender)
+    report["test_acc1_true_place"] = round(float(truth[1].mean()), 4)
     if tuned is not None:
         report["threshold_99"] = {"dev_threshold": tuned[0], "dev_coverage": tuned[1],
                                   "test": precision_at_threshold(conf, ok, tuned[0])}
