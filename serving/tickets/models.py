@@ -43,6 +43,11 @@ class Ticket(Base):
     supervised_at: Mapped[datetime | None]      # entered the supervision pool (督办池)
     repeat_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # earlier tickets, same problem
     repeat_of: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))  # the earlier ticket it repeats
+    auto_dispatched: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    consultation_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # 会商
+    resolved: Mapped[bool | None] = mapped_column(Boolean)          # return visit: was the problem solved
+    lookback_at: Mapped[datetime | None]                            # sampled for 回头看
+    lookback_result: Mapped[str | None] = mapped_column(String(8))  # passed | failed
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     dispatched_at: Mapped[datetime | None]

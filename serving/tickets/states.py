@@ -42,6 +42,9 @@ class Action(StrEnum):
     CLOSE = "close"
     REOPEN = "reopen"                        # 重办: after 不满意 or a failed 回头看
     ARCHIVE = "archive"
+    REQUEST_CONSULTATION = "request_consultation"  # 会商: responsibility disputed or unclear
+    RESOLVE_CONSULTATION = "resolve_consultation"  # the consultation names the handling units (商定办 / 指定办)
+    LOOKBACK = "lookback"                    # 回头看: a supervisor re-checks a closed ticket
 
 
 class Role(StrEnum):
@@ -74,6 +77,9 @@ TRANSITIONS: dict[tuple[Status, Action], tuple[frozenset[Role], Status]] = {
     (S.VISITED, A.REOPEN): (frozenset({R.AGENT, R.SUPERVISOR}), S.DISPATCHED),
     (S.CLOSED, A.REOPEN): (frozenset({R.SUPERVISOR}), S.DISPATCHED),
     (S.CLOSED, A.ARCHIVE): (frozenset({R.ADMIN, R.SYSTEM}), S.ARCHIVED),
+    **{(state, A.REQUEST_CONSULTATION): (frozenset({R.UNIT, R.AGENT}), state) for state in _HANDLING},
+    **{(state, A.RESOLVE_CONSULTATION): (frozenset({R.SUPERVISOR}), S.DISPATCHED) for state in _HANDLING},
+    (S.CLOSED, A.LOOKBACK): (frozenset({R.SUPERVISOR}), S.CLOSED),
 }
 
 

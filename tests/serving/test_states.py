@@ -17,7 +17,7 @@ def test_every_state_is_reachable_from_registered():
 
 def test_terminal_states_allow_nothing_but_what_is_listed():
     assert allowed_actions(Status.ARCHIVED) == [] and allowed_actions(Status.MERGED) == []
-    assert allowed_actions(Status.CLOSED, Role.SUPERVISOR) == [Action.REOPEN]
+    assert allowed_actions(Status.CLOSED, Role.SUPERVISOR) == [Action.REOPEN, Action.LOOKBACK]
 
 
 def test_refusals_say_why():
