@@ -25,9 +25,10 @@ def upgrade(url: Annotated[Optional[str], typer.Option(help="Database URL (defau
 @users.command("add")
 def add(name: Annotated[str, typer.Option(help="A unique name, e.g. agent-0012 or street-HP01-handler.")],
         role: Annotated[str, typer.Option(help="agent, unit, supervisor, maintainer, admin or system.")],
-        unit: Annotated[Optional[str], typer.Option(help="For role unit: the unit code, e.g. street:HP01.")] = None
-        ) -> None:
-    """Create a principal and print its API key once."""
+        unit: Annotated[Optional[str], typer.Option(help="For role unit: the unit code, e.g. street:HP01.")] = None,
+        password: Annotated[bool, typer.Option("--password", help="Also set a login password (asked for, or "
+                                               "read from $JIESU_PASSWORD).")] = False) -> None:
+    """Create a principal and print its API key once (people who use the pages also get a password)."""
     from datetime import datetime
 
     from sqlalchemy.exc import IntegrityError
@@ -44,10 +45,46 @@ def add(name: Annotated[str, typer.Option(help="A unique name, e.g. agent-0012 o
     engine = make_engine(settings_for(None).database)
     with session_factory(engine)() as session:
         try:
-            key = create_principal(session, name=name, role=role_value, unit=unit, now=datetime.now(TZ))
+            key = create_principal(session, name=name, role=role_value, unit=unit, now=datetime.now(TZ),
+                                   password=_ask_password() if password else None)
             session.commit()
         except ValueError as exc:
             raise fail(str(exc)) from exc
         except IntegrityError as exc:
             raise fail(f"a principal named {name!r} exists already (or run `jiesu db upgrade` first)") from exc
     typer.echo(key)
+
+
+def _ask_password() -> str:
+    import os
+
+    return os.environ.get("JIESU_PASSWORD") or typer.prompt("password", hide_input=True, confirmation_prompt=True)
+
+
+@users.command("password")
+def password(name: Annotated[str, typer.Argument(help="The principal's name.")]) -> None:
+    """Set a login password (asked for, or $JIESU_PASSWORD); ends the principal's open sessions."""
+    from serving.auth.service import set_password
+    from serving.db import make_engine, session_factory
+
+    with session_factory(make_engine(settings_for(None).database))() as session:
+        try:
+            set_password(session, name=name, password=_ask_password())
+        except ValueError as exc:
+            raise fail(str(exc)) from exc
+        session.commit()
+    typer.echo(f"password set for {name}")
+
+
+@users.command("list")
+def list_() -> None:
+    """Every principal: name, role, unit, whether it can log in, active."""
+    from sqlalchemy import select
+
+    from serving.auth.models import Principal
+    from serving.db import make_engine, session_factory
+
+    with session_factory(make_engine(settings_for(None).database))() as session:
+        for p in session.scalars(select(Principal).order_by(Principal.name)):
+            login = "password" if p.password_hash else "key only"
+            typer.echo(f"{p.name}\t{p.role}\t{p.unit or '-'}\t{login}\t{'active' if p.active else 'inactive'}")

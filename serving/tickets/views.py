@@ -1,17 +1,17 @@
 """HTTP handlers of the tickets API: parse, authorise, call a flow, commit, shape the answer."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Annotated
 
 import csv
 import io
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import PlainTextResponse
-from sqlalchemy.orm import Session
 
-from serving.auth.service import authenticate
+from serving.auth.models import Principal
+from serving.requests import DbSession, current_principal
 from serving.supervision.levels import warning_level
 from serving.tickets import flows, service
 from serving.tickets.models import Ticket
@@ -24,23 +24,8 @@ from serving.tickets.states import STATUS_NAMES, Action, Role, Status, allowed_a
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
 
-def db_session(request: Request) -> Iterator[Session]:
-    session = request.app.state.sessions()
-    try:
-        yield session
-    finally:
-        session.rollback()   # anything not committed by the handler is discarded
-        session.close()
-
-
-def context(request: Request, session: Annotated[Session, Depends(db_session)],
-            authorization: Annotated[str | None, Header()] = None,
-            x_api_key: Annotated[str | None, Header()] = None) -> flows.Context:
-    key = x_api_key or (authorization[7:] if authorization and authorization.startswith("Bearer ") else None)
-    principal = authenticate(session, key=key) if key else None
-    if principal is None:
-        raise HTTPException(401, "missing or unknown API key: send 'Authorization: Bearer <key>' or 'X-API-Key'",
-                            headers={"WWW-Authenticate": "Bearer"})
+def context(request: Request, session: DbSession,
+            principal: Annotated[Principal, Depends(current_principal)]) -> flows.Context:
     return flows.Context(session, request.app.state.catalogue, principal, request.app.state.clock(),
                          request.app.state.suggester)
 
