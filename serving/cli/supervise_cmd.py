@@ -11,7 +11,8 @@ from serving.cli.common import open_catalogue, settings_for
 
 
 def supervise(every: Annotated[int, typer.Option(min=0, help="Seconds between sweeps; 0 runs once.")] = 0) -> None:
-    """Remind tickets near due (催办), move overdue ones into the 督办池, flag repeat complaints."""
+    """Remind tickets near due (催办), move overdue ones into the 督办池, flag repeat complaints, sample closed
+    tickets for 回头看."""
     from catalog.deadlines import TZ
     from serving.db import make_engine, session_factory
     from serving.supervision.flows import sweep
@@ -22,7 +23,8 @@ def supervise(every: Annotated[int, typer.Option(min=0, help="Seconds between sw
         with sessions() as session:
             result = sweep(session, now=datetime.now(TZ), city=city)
         typer.echo(f"{datetime.now(TZ):%Y-%m-%d %H:%M:%S} reminded {len(result.reminded)}, "
-                   f"supervised {len(result.supervised)}, repeats {len(result.repeats)}")
+                   f"supervised {len(result.supervised)}, repeats {len(result.repeats)}, "
+                   f"回头看 {len(result.lookback)}")
         if not every:
             return
         time.sleep(every)

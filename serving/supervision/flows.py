@@ -11,6 +11,7 @@ from serving.outbox.service import emit
 from catalog import City
 from serving.supervision import service
 from serving.supervision.levels import Level, WarningPolicy, warning_level
+from serving.supervision.lookback import LookbackPolicy, sample
 from serving.supervision.repeats import Complaints, find_repeat
 from serving.tickets.service import record
 
@@ -23,6 +24,7 @@ class SweepResult:
     reminded: list[str] = field(default_factory=list)
     supervised: list[str] = field(default_factory=list)
     repeats: list[str] = field(default_factory=list)
+    lookback: list[str] = field(default_factory=list)
 
 
 def _flag(session: Session, ticket, now: datetime, kind: str, payload: dict, action: str, reason: str) -> None:
@@ -48,8 +50,10 @@ def _link_repeat(session: Session, ticket, complaints: Complaints, now: datetime
     return True
 
 
-def sweep(session: Session, *, now: datetime, city: City, policy: WarningPolicy = WarningPolicy()) -> SweepResult:
-    """Remind yellow tickets once, move red ones into the 督办池 once, link repeats and flag the third; commit once."""
+def sweep(session: Session, *, now: datetime, city: City, policy: WarningPolicy = WarningPolicy(),
+          lookback: LookbackPolicy = LookbackPolicy()) -> SweepResult:
+    """Remind yellow tickets once, move red ones into the 督办池 once, link repeats and flag the third, sample
+    closed tickets for 回头看; commit once."""
     result, complaints = SweepResult(), Complaints(city)
     for ticket in service.watched_tickets(session, now=now):
         level = warning_level(now, ticket.dispatched_at, ticket.due_at, policy)
@@ -65,5 +69,6 @@ def sweep(session: Session, *, now: datetime, city: City, policy: WarningPolicy 
             result.supervised.append(ticket.number)
         if ticket.repeat_of is None and _link_repeat(session, ticket, complaints, now, payload):
             result.repeats.append(ticket.number)
+    result.lookback = sample(session, now=now, policy=lookback, principal=SYSTEM)
     session.commit()
     return result

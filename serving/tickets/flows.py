@@ -96,7 +96,8 @@ def _resolve(ctx: Context, ticket: Ticket, rule: UnitRule) -> str:
     return f"{rule.target}:{code}"
 
 
-def _unit(ctx: Context, code: str) -> str:
+def active_unit(ctx: Context, code: str) -> str:
+    """The unit code when it exists and is active, else FlowError saying why."""
     try:
         unit = ctx.catalogue.unit(code)
     except KeyError as exc:
@@ -122,13 +123,13 @@ def dispatch(ctx: Context, ticket: Ticket, data: DispatchIn) -> Ticket:
                         "leaves")
     rule = leaf.dispatch
     mode = DispatchMode(data.mode) if data.mode else rule.mode
-    lead = _unit(ctx, data.lead_unit or _resolve(ctx, ticket, rule.responsible))
+    lead = active_unit(ctx, data.lead_unit or _resolve(ctx, ticket, rule.responsible))
     if mode is DispatchMode.STEPWISE and not lead.startswith("district:"):
         if not ticket.district:
             raise FlowError("逐级转派 starts at the district: the ticket needs a district")
         lead = f"district:{ticket.district}"
     wanted = data.co_units if data.co_units is not None else [_resolve(ctx, ticket, r) for r in rule.co_handlers]
-    co = [_unit(ctx, c) for c in wanted]
+    co = [active_unit(ctx, c) for c in wanted]
     co = [c for c in dict.fromkeys(co) if c != lead]
     if mode is DispatchMode.PARALLEL and not co:
         raise FlowError("双派 needs at least one co-handler (协办): name co_units or use a leaf that has them")
@@ -147,7 +148,7 @@ def dispatch(ctx: Context, ticket: Ticket, data: DispatchIn) -> Ticket:
                          reason=data.reason, details=details)
 
 
-def _my_assignment(ctx: Context, ticket: Ticket, lead_only: bool) -> Assignment:
+def my_assignment(ctx: Context, ticket: Ticket, lead_only: bool) -> Assignment:
     mine = [a for a in ticket.active_assignments() if a.unit == ctx.principal.unit]
     if lead_only:
         mine = [a for a in mine if a.role == "lead"]
@@ -161,7 +162,7 @@ def unit_action(ctx: Context, ticket: Ticket, action: Action, data=None) -> Tick
     """A unit handler's action: only on its own active assignment (lead for sign, reply and extension)."""
     guard(ctx, ticket, action)
     if Role(ctx.principal.role) is Role.UNIT:
-        mine = _my_assignment(ctx, ticket, lead_only=action in (Action.SIGN, Action.REPLY, Action.FORWARD,
+        mine = my_assignment(ctx, ticket, lead_only=action in (Action.SIGN, Action.REPLY, Action.FORWARD,
                                                                      Action.REQUEST_EXTENSION))
     else:
         mine = None
@@ -192,7 +193,7 @@ def _co_reply(ctx, ticket, mine, data: ReplyIn):
 def _forward(ctx, ticket, mine, data: ForwardIn):
     if ticket.dispatch_mode != DispatchMode.STEPWISE.value or not mine.unit.startswith("district:"):
         raise FlowError("only a district handling a 逐级转派 ticket forwards it to a street")
-    street = _unit(ctx, data.unit)
+    street = active_unit(ctx, data.unit)
     if not street.startswith("street:") or ctx.catalogue.unit(street).district != mine.unit.split(":")[1]:
         raise FlowError(f"{data.unit} is not a street of {mine.unit}")
     mine.active = False
@@ -254,8 +255,9 @@ def decide_extension(ctx: Context, ticket: Ticket, data: DecisionIn) -> Ticket:
 def visit(ctx: Context, ticket: Ticket, data: VisitIn) -> Ticket:
     guard(ctx, ticket, Action.VISIT)
     ticket.satisfaction = data.satisfaction
+    ticket.resolved = data.resolved if data.resolved is not None else data.satisfaction != UNSATISFIED
     return service.apply(ctx.session, ticket=ticket, action=Action.VISIT, principal=ctx.principal, now=ctx.now,
-                         reason=data.note, details={"satisfaction": data.satisfaction})
+                         reason=data.note, details={"satisfaction": data.satisfaction, "resolved": ticket.resolved})
 
 
 def close(ctx: Context, ticket: Ticket, data: ReasonIn | None) -> Ticket:
@@ -272,7 +274,7 @@ def reopen(ctx: Context, ticket: Ticket, data: ReasonIn) -> Ticket:
     guard(ctx, ticket, Action.REOPEN)
     ticket.reopen_count += 1
     ticket.closed_at = ticket.replied_at = ticket.signed_at = None
-    ticket.satisfaction = None
+    ticket.satisfaction = ticket.resolved = None
     leaf = ctx.catalogue.get(ticket.leaf)
     ticket.due_at = due_at(ctx.now, leaf.dispatch.time_limit)
     for assignment in ticket.active_assignments():

@@ -87,7 +87,21 @@ class DecisionIn(Strict):
 
 class VisitIn(Strict):
     satisfaction: Literal["满意", "基本满意", "不满意"]
+    resolved: bool | None = Field(default=None, description="问题是否解决; default: not 不满意")
     note: str = Field(default="", max_length=1000)
+
+
+class ConsultationIn(Strict):
+    """会商 decided: the units that handle the ticket from now on (商定办 / 指定办)."""
+
+    lead_unit: str = Field(min_length=2, max_length=32)
+    co_units: list[str] = Field(default_factory=list, max_length=10)
+    reason: str = Field(min_length=2, max_length=1000)
+
+
+class LookbackIn(Strict):
+    passed: bool
+    note: str = Field(min_length=2, max_length=1000, description="回头看 finding")
 
 
 class AnswerIn(Strict):
@@ -154,6 +168,11 @@ class TicketOut(BaseModel):
     supervised: bool               # in the supervision pool (督办池)
     repeat_count: int              # earlier tickets about the same problem
     repeat_of: int | None = None   # the earlier ticket this one repeats (linked by the supervision sweep)
+    auto_dispatched: bool = False  # dispatched without waiting: the leaf's auto-dispatch threshold was met
+    consultation_pending: bool = False   # 会商 requested, not yet decided
+    resolved: bool | None = None   # the return visit: was the problem solved
+    lookback_at: datetime | None = None  # sampled for 回头看
+    lookback_result: str | None = None   # passed | failed
     catalogue_version: str
     created_at: datetime
     dispatched_at: datetime | None

@@ -13,7 +13,8 @@ from serving.tickets.states import Action, Role, Status, transition
 
 EVENTS = {Action.DISPATCH: "ticket.dispatched", Action.CLOSE: "ticket.closed", Action.ANSWER: "ticket.closed",
           Action.REOPEN: "ticket.reopened", Action.APPROVE_RETURN: "ticket.returned",
-          Action.FORWARD: "ticket.dispatched"}
+          Action.FORWARD: "ticket.dispatched", Action.REQUEST_CONSULTATION: "ticket.consultation",
+          Action.RESOLVE_CONSULTATION: "ticket.dispatched"}
 
 
 class NotFound(LookupError):

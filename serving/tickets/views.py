@@ -12,13 +12,14 @@ from fastapi.responses import PlainTextResponse
 
 from serving.auth.models import Principal
 from serving.requests import DbSession, current_principal
+from serving.supervision import consultation, lookback
 from serving.supervision.levels import warning_level
 from serving.tickets import flows, service
 from serving.tickets.models import Ticket
 from serving.suggestions import service as suggestion_service
-from serving.tickets.schemas import (AnswerIn, AssignmentOut, AuditOut, CandidateOut, DecisionIn, DispatchIn,
-                                     ExtensionIn, ForwardIn, MergeIn, ReasonIn, ReplyIn, SuggestionOut, TicketIn,
-                                     TicketOut, TicketPage, VisitIn)
+from serving.tickets.schemas import (AnswerIn, AssignmentOut, AuditOut, CandidateOut, ConsultationIn, DecisionIn,
+                                     DispatchIn, ExtensionIn, ForwardIn, LookbackIn, MergeIn, ReasonIn, ReplyIn,
+                                     SuggestionOut, TicketIn, TicketOut, TicketPage, VisitIn)
 from serving.tickets.states import STATUS_NAMES, Action, Role, Status, allowed_actions
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
@@ -63,6 +64,8 @@ def out(ctx: flows.Context, ticket: Ticket, suggestion=_LOOKUP) -> TicketOut:
         warning=(warning_level(ctx.now, ticket.dispatched_at, ticket.due_at).value
                  if status in (Status.DISPATCHED, Status.SIGNED) and ticket.due_at else None),
         supervised=ticket.supervised_at is not None, repeat_count=ticket.repeat_count, repeat_of=ticket.repeat_of,
+        auto_dispatched=ticket.auto_dispatched, consultation_pending=ticket.consultation_pending,
+        resolved=ticket.resolved, lookback_at=ticket.lookback_at, lookback_result=ticket.lookback_result,
         catalogue_version=ticket.catalogue_version, created_at=ticket.created_at,
         dispatched_at=ticket.dispatched_at, closed_at=ticket.closed_at, assignments=assignments,
         suggestion=_suggestion_out(catalogue, suggestion),
@@ -214,3 +217,20 @@ def merge(ticket_id: int, body: MergeIn, ctx: Ctx) -> TicketOut:
 @router.post("/{ticket_id}/archive", response_model=TicketOut)
 def archive(ticket_id: int, ctx: Ctx, body: ReasonIn | None = None) -> TicketOut:
     return act(ctx, ticket_id, lambda t: flows.archive(ctx, t, body))
+
+
+@router.post("/{ticket_id}/consultation-request", response_model=TicketOut)
+def consultation_request(ticket_id: int, body: ReasonIn, ctx: Ctx) -> TicketOut:
+    """会商: the responsibility is disputed or unclear; the units keep handling until a supervisor decides."""
+    return act(ctx, ticket_id, lambda t: consultation.request(ctx, t, body))
+
+
+@router.post("/{ticket_id}/consultation-decision", response_model=TicketOut)
+def consultation_decision(ticket_id: int, body: ConsultationIn, ctx: Ctx) -> TicketOut:
+    return act(ctx, ticket_id, lambda t: consultation.decide(ctx, t, body))
+
+
+@router.post("/{ticket_id}/lookback", response_model=TicketOut)
+def lookback_review(ticket_id: int, body: LookbackIn, ctx: Ctx) -> TicketOut:
+    """回头看 finding; a failed one reopens the ticket (重办)."""
+    return act(ctx, ticket_id, lambda t: lookback.review(ctx, t, body))
