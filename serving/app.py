@@ -13,6 +13,7 @@ from catalog import load_catalogue
 from catalog.deadlines import TZ
 from serving import errors, metrics
 from serving.auth import views as auth_views
+from serving.autodispatch import views as autodispatch_views
 from serving.catalogue import pages as catalogue_pages
 from serving.cases import views as case_views
 from serving.catalogue import views as catalogue_views
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
         return JSONResponse({"status": "ready", "catalogue_version": catalogue.version})
 
     app.include_router(auth_views.router)
+    app.include_router(autodispatch_views.router)
     app.include_router(catalogue_views.router)
     app.include_router(ticket_views.router)
     app.include_router(supervision_views.router)

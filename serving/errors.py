@@ -6,7 +6,8 @@ from collections.abc import Callable
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from serving.tickets.flows import Conflict, FlowError
+from serving.tickets.flows import FlowError
+from serving.tickets.intake import Conflict
 from serving.tickets.service import NotFound
 from serving.tickets.states import TransitionError
 

@@ -1,8 +1,6 @@
 """Ticket workflows: each checks its input against the catalogue and the ticket, then applies transitions."""
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,12 +10,11 @@ from catalog import Catalogue
 from catalog.deadlines import due_at
 from catalog.rules import DispatchMode, TimeLimit, TimeLimitKind, UnitRule
 from serving.auth.models import Principal
-from serving.suggestions import flows as suggestions
 from serving.suggestions.service import record_decision
 from serving.tickets import service
 from serving.tickets.models import Assignment, Ticket
 from serving.tickets.schemas import (AnswerIn, DecisionIn, DispatchIn, ExtensionIn, ForwardIn, MergeIn, ReasonIn,
-                                     ReplyIn, TicketIn, VisitIn)
+                                     ReplyIn, VisitIn)
 from serving.tickets.states import Action, Role, Status, transition
 
 UNSATISFIED = "不满意"
@@ -25,10 +22,6 @@ UNSATISFIED = "不满意"
 
 class FlowError(ValueError):
     """Input that the catalogue or the ticket makes impossible (422), with what to change."""
-
-
-class Conflict(Exception):
-    """An idempotency key reused with a different request (409)."""
 
 
 @dataclass(frozen=True)
@@ -45,36 +38,7 @@ def guard(ctx: Context, ticket: Ticket, action: Action) -> None:
     transition(Status(ticket.status), action, Role(ctx.principal.role))
 
 
-def _request_hash(data: TicketIn) -> str:
-    payload = data.model_dump(exclude={"idempotency_key"}, mode="json")
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-def register(ctx: Context, data: TicketIn, idempotency_key: str | None) -> tuple[Ticket, bool]:
-    """Accept a ticket; the same idempotency key returns the ticket made the first time (created=False)."""
-    key = idempotency_key or data.idempotency_key
-    digest = _request_hash(data)
-    if key:
-        existing = service.find_by_idempotency_key(ctx.session, key=key)
-        if existing is not None:
-            if existing.request_hash != digest:
-                raise Conflict(f"idempotency key {key!r} was already used for a different request "
-                               f"(ticket {existing.number}); use a new key for a new request")
-            return existing, False
-    _check_place(ctx.catalogue, data.district, data.street)
-    ticket = Ticket(idempotency_key=key, request_hash=digest, channel=data.channel.value, caller_id=data.caller_id,
-                    caller_phone_hash=data.caller_phone_hash(), caller_phone_masked=data.caller_phone_masked(),
-                    title=data.title, text=data.text, address=data.address, district=data.district,
-                    street=data.street, status=Status.REGISTERED.value,
-                    catalogue_version=ctx.catalogue.version, created_at=ctx.now, updated_at=ctx.now)
-    service.add_ticket(ctx.session, ticket=ticket, principal=ctx.principal, now=ctx.now)
-    suggestions.suggest(ctx.session, suggester=ctx.suggester, catalogue=ctx.catalogue, ticket_id=ticket.id,
-                        text=data.text, title=data.title, address=data.address, district=data.district,
-                        street=data.street, now=ctx.now)
-    return ticket, True
-
-
-def _check_place(catalogue: Catalogue, district: str | None, street: str | None) -> None:
+def check_place(catalogue: Catalogue, district: str | None, street: str | None) -> None:
     try:
         if district:
             catalogue.district(district)
@@ -111,7 +75,7 @@ def dispatch(ctx: Context, ticket: Ticket, data: DispatchIn) -> Ticket:
     """Dispatch to the lead unit (and co-handlers for 双派), from the catalogue rule unless overridden."""
     guard(ctx, ticket, Action.DISPATCH)
     if data.street or data.district:
-        _check_place(ctx.catalogue, data.district or ticket.district, data.street)
+        check_place(ctx.catalogue, data.district or ticket.district, data.street)
         ticket.district = data.district or ticket.district
         ticket.street = data.street or ticket.street
     try:

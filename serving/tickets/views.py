@@ -14,7 +14,7 @@ from serving.auth.models import Principal
 from serving.requests import DbSession, current_principal
 from serving.supervision import consultation, lookback
 from serving.supervision.levels import warning_level
-from serving.tickets import flows, service
+from serving.tickets import flows, intake, service
 from serving.tickets.models import Ticket
 from serving.suggestions import service as suggestion_service
 from serving.tickets.schemas import (AnswerIn, AssignmentOut, AuditOut, CandidateOut, ConsultationIn, DecisionIn,
@@ -93,7 +93,7 @@ def act(ctx: flows.Context, ticket_id: int, step: Callable[[Ticket], Ticket]) ->
 def register(body: TicketIn, ctx: Ctx, response: Response,
              idempotency_key: Annotated[str | None, Header(min_length=8, max_length=128)] = None) -> TicketOut:
     require(ctx, Role.AGENT, Role.SYSTEM, Role.SUPERVISOR)
-    ticket, created = flows.register(ctx, body, idempotency_key)
+    ticket, created = intake.register(ctx, body, idempotency_key)
     ctx.session.commit()
     if not created:
         response.status_code = 200
