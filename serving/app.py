@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from catalog import load_catalogue
 from catalog.deadlines import TZ
-from serving import errors, metrics
+from serving import errors, logs, metrics
 from serving.auth import views as auth_views
 from serving.autodispatch import views as autodispatch_views
 from serving.catalogue import pages as catalogue_pages
@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     app.state.suggester = make_suggester(settings.suggester, catalogue, settings.home) if suggester is UNSET else suggester
     errors.install(app)
     metrics.install(app)
+    logs.install(app)
 
     @app.get("/api/v1/health", tags=["service"])
     @app.get("/healthz", tags=["service"])
