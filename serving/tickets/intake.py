@@ -44,6 +44,7 @@ def register(ctx: Context, data: TicketIn, idempotency_key: str | None) -> tuple
                     caller_phone_hash=data.caller_phone_hash(), caller_phone_masked=data.caller_phone_masked(),
                     title=data.title, text=data.text, address=data.address, district=data.district,
                     street=data.street, status=Status.REGISTERED.value,
+                    attachments=[a.model_dump() for a in data.attachments],
                     catalogue_version=ctx.catalogue.version, created_at=ctx.now, updated_at=ctx.now)
     service.add_ticket(ctx.session, ticket=ticket, principal=ctx.principal, now=ctx.now)
     suggestion = suggestions.suggest(ctx.session, suggester=ctx.suggester, catalogue=ctx.catalogue,

@@ -48,6 +48,7 @@ class Ticket(Base):
     resolved: Mapped[bool | None] = mapped_column(Boolean)          # return visit: was the problem solved
     lookback_at: Mapped[datetime | None]                            # sampled for 回头看
     lookback_result: Mapped[str | None] = mapped_column(String(8))  # passed | failed
+    attachments: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")  # metadata; files stay upstream
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     dispatched_at: Mapped[datetime | None]

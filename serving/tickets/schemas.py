@@ -26,6 +26,16 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class AttachmentIn(Strict):
+    """An attachment's metadata: the file itself stays with the channel that received it (photo, recording)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    content_type: str = Field(pattern=r"^[\w.+-]+/[\w.+-]+$", max_length=100, description="e.g. image/jpeg")
+    size: int = Field(ge=0, le=100 * 1024 * 1024, description="bytes")
+    url: str | None = Field(default=None, max_length=500, description="where the channel keeps the file")
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+
 class TicketIn(Strict):
     channel: Channel
     text: str = Field(min_length=5, max_length=MAX_TEXT, description="诉求内容")
@@ -36,6 +46,7 @@ class TicketIn(Strict):
     caller_id: str | None = Field(default=None, max_length=64)
     caller_phone: str | None = Field(default=None, pattern=r"^[\d\- ]{5,20}$")
     idempotency_key: str | None = Field(default=None, min_length=8, max_length=128)
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
 
     @field_validator("text")
     @classmethod
@@ -173,6 +184,7 @@ class TicketOut(BaseModel):
     resolved: bool | None = None   # the return visit: was the problem solved
     lookback_at: datetime | None = None  # sampled for 回头看
     lookback_result: str | None = None   # passed | failed
+    attachments: list[dict] = []         # metadata of photos, recordings … (files stay with the channel)
     catalogue_version: str
     created_at: datetime
     dispatched_at: datetime | None

@@ -66,6 +66,7 @@ def out(ctx: flows.Context, ticket: Ticket, suggestion=_LOOKUP) -> TicketOut:
         supervised=ticket.supervised_at is not None, repeat_count=ticket.repeat_count, repeat_of=ticket.repeat_of,
         auto_dispatched=ticket.auto_dispatched, consultation_pending=ticket.consultation_pending,
         resolved=ticket.resolved, lookback_at=ticket.lookback_at, lookback_result=ticket.lookback_result,
+        attachments=ticket.attachments or [],
         catalogue_version=ticket.catalogue_version, created_at=ticket.created_at,
         dispatched_at=ticket.dispatched_at, closed_at=ticket.closed_at, assignments=assignments,
         suggestion=_suggestion_out(catalogue, suggestion),

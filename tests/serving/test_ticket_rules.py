@@ -53,6 +53,8 @@ def test_idempotency_key_returns_the_same_ticket_and_refuses_a_different_body(sv
     ({**INTAKE, "street": "XX99"}, "no street"),
     ({**INTAKE, "district": "SH", "street": "HP01"}, "not in district SH"),
     ({**INTAKE, "mood": "angry"}, "Extra inputs"),
+    ({**INTAKE, "attachments": [{"name": "照片.jpg", "content_type": "jpeg", "size": 10}]}, "content_type"),
+    ({**INTAKE, "attachments": [{"name": "录音.mp3", "content_type": "audio/mpeg", "size": -1}]}, "size"),
 ])
 def test_bad_intake_is_refused_clearly(svc, body, fragment):
     response = svc.call("agent", "POST", "", json=body)

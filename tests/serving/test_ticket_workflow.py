@@ -25,7 +25,9 @@ def outbox_kinds(svc) -> list[str]:
 
 
 def test_direct_dispatch_to_closure_and_archive(svc):
-    t = register(svc)
+    photo = {"name": "室温计.jpg", "content_type": "image/jpeg", "size": 182_344, "url": "https://12345.example/f/81"}
+    t = register(svc, attachments=[photo])
+    assert t["attachments"] == [{**photo, "sha256": None}]
     assert t["status"] == "registered" and t["number"].startswith("20250929")
     assert t["caller_phone_masked"] == "138****5678" and "dispatch" in t["allowed_actions"]
     t = svc.ok("agent", "POST", f"/{t['id']}/dispatch", json={"leaf": HEAT})

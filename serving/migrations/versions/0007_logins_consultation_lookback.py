@@ -1,4 +1,4 @@
-"""user logins, 会商, 回头看, return-visit resolution, per-leaf auto-dispatch
+"""user logins, 会商, 回头看, return-visit resolution, per-leaf auto-dispatch, attachment metadata
 
 Revision ID: 0007
 Revises: 0006
@@ -38,6 +38,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column('resolved', sa.Boolean(), nullable=True))
         batch.add_column(sa.Column('lookback_at', serving.db.AwareDateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column('lookback_result', sa.String(length=8), nullable=True))
+        batch.add_column(sa.Column('attachments', sa.JSON(), nullable=False, server_default='[]'))
     op.create_table('auto_dispatch_rules',
     sa.Column('leaf', sa.String(length=8), nullable=False),
     sa.Column('min_probability', sa.Float(), nullable=False),
@@ -52,7 +53,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('auto_dispatch_rules')
     with op.batch_alter_table('tickets') as batch:
-        for column in ('lookback_result', 'lookback_at', 'resolved', 'consultation_pending', 'auto_dispatched'):
+        for column in ('attachments', 'lookback_result', 'lookback_at', 'resolved', 'consultation_pending', 'auto_dispatched'):
             batch.drop_column(column)
     op.drop_table('login_sessions')
     with op.batch_alter_table('principals') as batch:
