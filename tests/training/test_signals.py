@@ -1,0 +1,57 @@
+"""The urgency / risk / multi-issue texts: the committed files are valid, and every broken rule is reported."""
+import pytest
+
+from training.corpus.signals import SignalsError, load_signals, summary
+
+GOOD = """
+- id: t-1
+  style: phone
+  text: 市民来电反映：和平区太原街街道某小区3号楼2单元楼道里一股很浓的煤气味，邻居敲门没人应。诉求：马上派人来查。
+  leaf: "08010102"
+  urgency: 立即办
+  flags: [安全隐患]
+  evidence: [一股很浓的煤气味]
+- id: t-2
+  style: app
+  text: 小区门口路灯坏了半个月，楼下垃圾三天没人拉，都没人管。
+  urgency: 一般
+  flags: []
+  evidence: []
+  items:
+    - {span: 小区门口路灯坏了半个月, leaf: "040501"}
+    - {span: 楼下垃圾三天没人拉, leaf: "010101"}
+"""
+
+
+def write(tmp_path, text: str, name: str = "a.yaml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_good_file_loads_with_its_labels(tmp_path, demo_catalogue):
+    texts = load_signals(demo_catalogue, [write(tmp_path, GOOD)])
+    assert [(t.id, t.urgency, t.flags, t.multi_issue) for t in texts] == [("t-1", "立即办", ("安全隐患",), False),
+                                                                          ("t-2", "一般", (), True)]
+    assert summary(texts)["multi_issue"] == 1 and texts[1].items[1].leaf == "010101"
+
+
+@pytest.mark.parametrize("change,fragment", [
+    (("一股很浓的煤气味]", "煤气泄漏爆炸]"), "is not an exact substring"),
+    (("urgency: 立即办", "urgency: 特急"), "urgency '特急'"),
+    (("flags: [安全隐患]", "flags: [危险]"), "flags must be"),
+    (('leaf: "08010102"', 'leaf: "0801"'), "not a leaf"),
+    (("{span: 楼下垃圾三天没人拉, leaf: \"010101\"}", "{span: 楼下垃圾三天没人拉, leaf: \"040501\"}"),
+     "two different leaves"),
+    (("  evidence: [一股很浓的煤气味]\n", "  evidence: []\n"), "need evidence"),
+    (("- id: t-2", "- id: t-1"), "used 2 times"),
+    (("  style: app", "  style: fax"), "style 'fax'"),
+])
+def test_every_broken_rule_is_reported_with_file_and_id(tmp_path, demo_catalogue, change, fragment):
+    with pytest.raises(SignalsError) as error:
+        load_signals(demo_catalogue, [write(tmp_path, GOOD.replace(*change))])
+    assert fragment in str(error.value) and ("a.yaml" in str(error.value) or "used 2 times" in fragment)
+
+
+def test_the_committed_signal_texts_are_valid(demo_catalogue):
+    load_signals(demo_catalogue)
