@@ -12,6 +12,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from catalog import load_catalogue
 from catalog.deadlines import TZ
 from serving import errors, logs, metrics
+from serving.analytics import hotspot_views
+from serving.analytics import views as analytics_views
 from serving.auth import views as auth_views
 from serving.autodispatch import views as autodispatch_views
 from serving.catalogue import pages as catalogue_pages
@@ -124,5 +126,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     app.include_router(ticket_views.router)
     app.include_router(supervision_views.router)
     app.include_router(case_views.router)
+    app.include_router(analytics_views.router)
+    app.include_router(hotspot_views.router)
     app.include_router(catalogue_pages.router)
     return app

@@ -1,4 +1,5 @@
 """Every table of the service, imported so that Base.metadata is complete (migrations, tests)."""
+from serving.analytics import models as analytics_models  # noqa: F401
 from serving.auth import models as auth_models  # noqa: F401
 from serving.autodispatch import models as autodispatch_models  # noqa: F401
 from serving.db import Base

@@ -5,7 +5,7 @@ import typer
 
 from serving.cli import (catalog_cmd, data_cmd, db_cmd, index_cmd, model_cmd, model_ops, outbox_cmd, serve_cmd,
                          supervise_cmd)
-from serving.cli import autodispatch_cmd
+from serving.cli import autodispatch_cmd, hotspot_cmd, report_cmd
 
 app = typer.Typer(help="接诉 Jiesu — smart dispatch for 12345 government service hotlines.", no_args_is_help=True,
                   add_completion=False)
@@ -26,10 +26,13 @@ app.command("predict")(model_ops.predict)
 app.command("eval")(model_ops.evaluate_model)
 app.add_typer(outbox_cmd.webhooks, name="webhooks")
 app.add_typer(index_cmd.app, name="index")
+app.add_typer(report_cmd.app, name="report")
 app.add_typer(autodispatch_cmd.app, name="autodispatch")
 app.command("similar")(index_cmd.similar)
 app.command("recommend")(index_cmd.recommend)
 app.command("eval-dispatch")(index_cmd.eval_dispatch)
+app.command("eval-spikes")(hotspot_cmd.eval_spikes)
+app.command("hotspots")(hotspot_cmd.scan_hotspots)
 
 
 def main() -> None:

@@ -1,0 +1,202 @@
+"""Benchmark: the indicator queries per cut on a database of generated history (SQLite, and PostgreSQL when reachable).
+
+    .venv/bin/python eval/bench_indicators.py [--tickets 100000] [--runs 5] [--month 2026-10] [--no-postgres]
+
+Generates N tickets of two-year demo history (the same generator as `jiesu data load`), loads them into a fresh
+SQLite database under a temporary directory (and into a fresh schema of the test PostgreSQL), then times
+`serving.analytics.service.indicators` per cut over one month and over the whole history, and a ranking (three
+months of one indicator). Prints the p50 and the slowest of --runs runs after one warm-up, in milliseconds: first
+on the schema as the migrations make it, then again after creating the indexes the indicators would use (created
+here, in the throwaway database only, to measure what a migration adding them would buy).
+
+The generated history records no suggestions; the benchmark adds one per dispatched ticket (decided by an agent at
+the dispatch time) so that the 建议采纳率 query has rows to count."""
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import insert, select
+from tqdm import tqdm
+
+from catalog import load_catalogue
+from serving.analytics import flows, service
+from serving.analytics.definitions import Cut
+from serving.auth.models import Principal
+from serving.db import make_engine, session_factory
+from serving.migrate import upgrade
+from serving.suggestions.models import Suggestion
+from serving.tickets.history import load_history
+from serving.tickets.models import Ticket
+
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+CHUNK = 2000
+PROPOSED_INDEXES = {"bench_tickets_created_at": "tickets (created_at)",
+                    "bench_tickets_replied_at": "tickets (replied_at)",
+                    "bench_assignments_assigned_at": "assignments (assigned_at)",
+                    "bench_ticket_audit_action_at": "ticket_audit (action, at)",
+                    "bench_suggestions_decided_at": "suggestions (decided_at)"}
+SUPERVISOR = Principal(name="bench", role="supervisor", unit=None, key_hash="-", active=True)
+
+
+def generate(tickets: int, seed: int, catalogue) -> list[dict]:
+    from training.corpus.splits import SplitConfig, held_out_text_split, pairs_of
+    from training.corpus.texts import load_texts
+    from training.generate.tickets import GeneratorConfig, HistoryGenerator
+
+    texts, problems = load_texts(catalogue)
+    if problems:
+        raise SystemExit(f"{len(problems)} problem(s) in the hand-written texts; run `jiesu data texts`")
+    splits = held_out_text_split(texts, SplitConfig(seed=seed), pairs_of(texts))
+    return HistoryGenerator(catalogue, texts, {t.text_id: s for t, s in zip(texts, splits)},
+                            GeneratorConfig(tickets=tickets, seed=seed)).generate()
+
+
+def load(url: str, rows: list[dict], catalogue, label: str) -> float:
+    """Migrate, load the history in chunks and add the suggestions; the seconds it took."""
+    started = time.perf_counter()
+    upgrade(url)
+    engine = make_engine(url)
+    sessions = session_factory(engine)
+    with tqdm(total=len(rows), desc=f"loading {label}", unit="ticket") as bar:
+        for offset in range(0, len(rows), CHUNK):
+            chunk = rows[offset:offset + CHUNK]
+            with sessions() as session:
+                load_history(session, rows=chunk, catalogue=catalogue)
+            bar.update(len(chunk))
+    with sessions() as session:
+        add_suggestions(session, catalogue.version)
+    if url.startswith("postgresql"):
+        with engine.begin() as conn:
+            conn.execute(sa.text("ANALYZE"))   # what autovacuum does for a database in service
+    engine.dispose()
+    return time.perf_counter() - started
+
+
+def add_indexes(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        for name, target in PROPOSED_INDEXES.items():
+            conn.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {name} ON {target}"))
+        if url.startswith("postgresql"):
+            conn.execute(sa.text("ANALYZE"))
+    engine.dispose()
+
+
+def add_suggestions(session, version: str) -> None:
+    """One decided suggestion per dispatched ticket; every fourth one not accepted."""
+    dispatched = session.execute(select(Ticket.id, Ticket.leaf, Ticket.dispatched_at, Ticket.created_at)
+                                 .where(Ticket.dispatched_at.is_not(None))).all()
+    values = [{"ticket_id": i, "status": "ok", "source": "bench", "catalogue_version": version,
+               "candidates": [{"leaf": leaf, "probability": 0.9, "evidence": []}], "created_at": created,
+               "chosen_leaf": leaf, "accepted": i % 4 != 0, "decided_by": "history-agent", "decided_at": at}
+              for i, leaf, at, created in dispatched]
+    for offset in range(0, len(values), 5000):
+        session.execute(insert(Suggestion), values[offset:offset + 5000])
+    session.commit()
+
+
+def timed(runs: int, call) -> tuple[float, float, int]:
+    """(p50 ms, max ms, rows) over `runs` runs after one warm-up."""
+    rows = len(call())
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds) * 1000, max(seconds) * 1000, rows
+
+
+def bench(url: str, catalogue, month: flows.Period, whole: flows.Period, runs: int) -> list[tuple]:
+    engine = make_engine(url)
+    sessions = session_factory(engine)
+    results = []
+
+    def over(period: flows.Period, by: Cut):
+        def call():
+            with sessions() as session:
+                return service.indicators(session, catalogue=catalogue, start=period.start, end=period.end, by=by)
+        return call
+
+    for by in Cut:
+        month_p50, month_max, rows = timed(runs, over(month, by))
+        whole_p50, whole_max, _ = timed(runs, over(whole, by))
+        results.append((by.value, rows, month_p50, month_max, whole_p50, whole_max))
+
+    def ranking():
+        with sessions() as session:
+            return flows.ranking(session, catalogue=catalogue, principal=SUPERVISOR, month=f"{month.start:%Y-%m}",
+                                 by="district", indicator_name="满意率").rows
+
+    p50, worst, rows = timed(runs, ranking)
+    results.append(("ranking 满意率 by district", rows, p50, worst, None, None))
+    engine.dispose()
+    return results
+
+
+def postgres_schema() -> str | None:
+    """A fresh schema on the test PostgreSQL, or None when it is not reachable."""
+    try:
+        with sa.create_engine(POSTGRES).begin() as conn:
+            schema = f"bench_{uuid.uuid4().hex[:10]}"
+            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+            return schema
+    except sa.exc.OperationalError:
+        return None
+
+
+def drop_schema(schema: str) -> None:
+    with sa.create_engine(POSTGRES).begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+
+
+def print_table(title: str, results: list[tuple], month: str) -> None:
+    print(f"\n{title}; indicators per cut, p50 / max ms")
+    print(f"{'cut':28} {'rows':>5} {'month ' + month:>18} {'whole history':>18}")
+    for name, rows, month_p50, month_max, whole_p50, whole_max in results:
+        whole = f"{whole_p50:8.0f} / {whole_max:<7.0f}" if whole_p50 is not None else ""
+        print(f"{name:28} {rows:5d} {month_p50:8.0f} / {month_max:<7.0f} {whole:>18}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--month", default="2026-10", help="the month to time (the history ends in October 2026)")
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    catalogue = load_catalogue()
+    started = time.perf_counter()
+    rows = generate(args.tickets, args.seed, catalogue)
+    print(f"generated {len(rows)} tickets in {time.perf_counter() - started:.0f} s")
+    first = min(datetime.fromisoformat(r["received_at"]) for r in rows)
+    whole = flows.Period(flows.Period.month(first.year, first.month).start, flows.month_period(args.month).end)
+    month = flows.month_period(args.month)
+    targets = [("SQLite", f"sqlite:///{Path(tempfile.mkdtemp(prefix='jiesu-bench-')) / 'jiesu.db'}", None)]
+    schema = None if args.no_postgres else postgres_schema()
+    if schema:
+        targets.append(("PostgreSQL", f"{POSTGRES}?options=-csearch_path%3D{schema}", schema))
+    elif not args.no_postgres:
+        print(f"PostgreSQL is not reachable at {POSTGRES}: SQLite only")
+    try:
+        for name, url, _ in targets:
+            load_s = load(url, rows, catalogue, name)
+            print_table(f"{name}: {len(rows)} tickets (loaded in {load_s:.0f} s), the schema as migrated",
+                        bench(url, catalogue, month, whole, args.runs), args.month)
+            add_indexes(url)
+            print_table(f"{name}: with the indexes on {', '.join(PROPOSED_INDEXES.values())}",
+                        bench(url, catalogue, month, whole, args.runs), args.month)
+    finally:
+        if schema:
+            drop_schema(schema)
+
+
+if __name__ == "__main__":
+    main()
