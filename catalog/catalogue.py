@@ -1,21 +1,23 @@
 """The query API over a loaded catalogue: by code, children, ancestors, leaves, search, units and places."""
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 
 from catalog.entities import City, District, Manifest, Node, Street, Unit
+from catalog.pinyin import NodeSpelling, is_pinyin_term, spell_nodes
 
 
 @dataclass(frozen=True)
 class SearchHit:
     node: Node
     score: float
-    matched: tuple[str, ...]  # which fields matched: name, alias, keyword, description
+    matched: tuple[str, ...]  # which fields matched: code, name, alias, keyword, description, pinyin
 
 
-# Weight of a search term found in each field; an exact name or keyword match counts more.
-_WEIGHTS = {"name_exact": 10.0, "name": 6.0, "keyword_exact": 5.0, "alias": 4.0, "keyword": 3.0,
+# Weight of a search term found in each field; an exact code, name or keyword match counts more.
+_WEIGHTS = {"code": 10.0, "name_exact": 10.0, "name": 6.0, "keyword_exact": 5.0, "alias": 4.0, "keyword": 3.0,
             "description": 1.0}
 
 
@@ -33,6 +35,8 @@ class Catalogue:
         self._units: dict[str, Unit] = {u.code: u for u in units}
         for unit in self._territorial_units():
             self._units[unit.code] = unit
+        self._spellings: dict[str, NodeSpelling] | None = None
+        self._spelling_lock = threading.Lock()
 
     def _territorial_units(self) -> list[Unit]:
         units = []
@@ -89,17 +93,19 @@ class Catalogue:
 
     # --- search ---------------------------------------------------------------------------------
     def search(self, words: str, limit: int = 20, leaves_only: bool = False) -> list[SearchHit]:
-        """Nodes matching every whitespace-separated term in name, alias, keyword or description, best first."""
+        """Nodes matching every whitespace-separated term in code, name, alias, keyword or description, or as
+        pinyin (full or initials: "nuanqi", "nq") of the name, a keyword or an alias; best first."""
         terms = [t for t in words.split() if t]
         if not terms:
             raise ValueError("search needs at least one word, e.g. 垃圾 or 暖气 不热")
+        spellings = self.spellings() if any(is_pinyin_term(t) for t in terms) else {}
         hits = []
         for node in self._nodes.values():
             if leaves_only and not node.is_leaf:
                 continue
             score, matched = 0.0, set()
             for term in terms:
-                term_score, fields = _score_term(node, term)
+                term_score, fields = _score_term(node, term, spellings.get(node.code))
                 if term_score == 0:
                     break
                 score += term_score
@@ -108,6 +114,13 @@ class Catalogue:
                 hits.append(SearchHit(node, score, tuple(sorted(matched))))
         hits.sort(key=lambda h: (-h.score, -h.node.is_leaf, h.node.code))
         return hits[:limit]
+
+    def spellings(self) -> dict[str, NodeSpelling]:
+        """The pinyin of every node's name, keywords and aliases, computed once (on first use: about a second)."""
+        with self._spelling_lock:
+            if self._spellings is None:
+                self._spellings = spell_nodes(list(self._nodes.values()))
+            return self._spellings
 
     # --- units and places -----------------------------------------------------------------------
     def units(self, include_inactive: bool = False) -> list[Unit]:
@@ -152,9 +165,11 @@ class Catalogue:
         }
 
 
-def _score_term(node: Node, term: str) -> tuple[float, set[str]]:
-    """The best weight with which one term matches a node, and the fields it matched."""
+def _score_term(node: Node, term: str, spelling: NodeSpelling | None = None) -> tuple[float, set[str]]:
+    """The best weight with which one term matches a node, and the fields it matched (pinyin when spelled)."""
     found: dict[str, float] = {}
+    if term == node.code:
+        found["code"] = _WEIGHTS["code"]
     if term == node.name:
         found["name"] = _WEIGHTS["name_exact"]
     elif term in node.name:
@@ -167,4 +182,6 @@ def _score_term(node: Node, term: str) -> tuple[float, set[str]]:
         found["alias"] = _WEIGHTS["alias"]
     if term in node.description:
         found["description"] = _WEIGHTS["description"]
+    if spelling is not None and is_pinyin_term(term) and (weight := spelling.score(term.lower())):
+        found["pinyin"] = weight
     return (max(found.values()) if found else 0.0), set(found)

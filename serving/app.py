@@ -21,9 +21,11 @@ from serving.cases import views as case_views
 from serving.catalogue import views as catalogue_views
 from serving.db import make_engine, session_factory
 from serving.migrate import is_current
+from serving.pages import views as page_views
 from serving.settings import Settings
 from serving.supervision import views as supervision_views
 from serving.tickets import views as ticket_views
+from serving.workbench import views as workbench_views
 
 log = logging.getLogger("jiesu.app")
 
@@ -129,4 +131,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     app.include_router(analytics_views.router)
     app.include_router(hotspot_views.router)
     app.include_router(catalogue_pages.router)
+    app.include_router(workbench_views.router)
+    app.include_router(page_views.router)
+    app.mount(page_views.STATIC_URL, page_views.static_files(), name="static")
     return app

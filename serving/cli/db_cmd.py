@@ -88,3 +88,36 @@ def list_() -> None:
         for p in session.scalars(select(Principal).order_by(Principal.name)):
             login = "password" if p.password_hash else "key only"
             typer.echo(f"{p.name}\t{p.role}\t{p.unit or '-'}\t{login}\t{'active' if p.active else 'inactive'}")
+
+
+DEMO_PEOPLE = (("demo-agent", "agent", None), ("demo-supervisor", "supervisor", None),
+               ("demo-maintainer", "maintainer", None), ("demo-heating", "unit", "heating_supply"),
+               ("demo-street-HP01", "unit", "street:HP01"), ("demo-admin", "admin", None))
+
+
+@users.command("demo")
+def demo_people() -> None:
+    """One login per role for the demo pages (password from $JIESU_PASSWORD, default printed); rerunning resets
+    the passwords."""
+    import os
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from catalog.deadlines import TZ
+    from serving.auth.models import Principal
+    from serving.auth.service import create_principal, set_password
+    from serving.db import make_engine, session_factory
+    from serving.tickets.states import Role
+
+    password = os.environ.get("JIESU_PASSWORD") or "jiesu-demo-2026"
+    with session_factory(make_engine(settings_for(None).database))() as session:
+        for name, role, unit in DEMO_PEOPLE:
+            if session.scalar(select(Principal.id).where(Principal.name == name)) is None:
+                create_principal(session, name=name, role=Role(role), unit=unit, now=datetime.now(TZ),
+                                 password=password)
+            else:
+                set_password(session, name=name, password=password)
+        session.commit()
+    names = ", ".join(name for name, _, _ in DEMO_PEOPLE)
+    typer.echo(f"demo logins ({names}), password {password}: http://127.0.0.1:8000/login")

@@ -13,8 +13,8 @@ from serving.auth.models import Principal
 from serving.suggestions.service import record_decision
 from serving.tickets import service
 from serving.tickets.models import Assignment, Ticket
-from serving.tickets.schemas import (AnswerIn, DecisionIn, DispatchIn, ExtensionIn, ForwardIn, MergeIn, ReasonIn,
-                                     ReplyIn, VisitIn)
+from serving.tickets.schemas import (AnswerIn, DecisionIn, DispatchIn, ExtensionIn, ForwardIn, MergeIn, NoteIn,
+                                     ReasonIn, ReplyIn, VisitIn)
 from serving.tickets.states import Action, Role, Status, transition
 
 UNSATISFIED = "不满意"
@@ -224,7 +224,7 @@ def visit(ctx: Context, ticket: Ticket, data: VisitIn) -> Ticket:
                          reason=data.note, details={"satisfaction": data.satisfaction, "resolved": ticket.resolved})
 
 
-def close(ctx: Context, ticket: Ticket, data: ReasonIn | None) -> Ticket:
+def close(ctx: Context, ticket: Ticket, data: NoteIn | None) -> Ticket:
     guard(ctx, ticket, Action.CLOSE)
     if ticket.satisfaction == UNSATISFIED:
         raise FlowError("the caller is 不满意: reopen the ticket for re-handling (重办) instead of closing it")
@@ -269,6 +269,6 @@ def merge(ctx: Context, ticket: Ticket, data: MergeIn) -> Ticket:
                          reason=data.reason, details={"into": target.number})
 
 
-def archive(ctx: Context, ticket: Ticket, data: ReasonIn | None) -> Ticket:
+def archive(ctx: Context, ticket: Ticket, data: NoteIn | None) -> Ticket:
     return service.apply(ctx.session, ticket=ticket, action=Action.ARCHIVE, principal=ctx.principal, now=ctx.now,
                          reason=data.reason if data else "")

@@ -78,6 +78,12 @@ class ReasonIn(Strict):
     reason: str = Field(min_length=2, max_length=1000)
 
 
+class NoteIn(Strict):
+    """An optional reason (closing, archiving)."""
+
+    reason: str = Field(default="", max_length=1000)
+
+
 class ReplyIn(Strict):
     text: str = Field(min_length=5, max_length=MAX_TEXT)
 

@@ -18,7 +18,7 @@ from serving.tickets import flows, intake, service
 from serving.tickets.models import Ticket
 from serving.suggestions import service as suggestion_service
 from serving.tickets.schemas import (AnswerIn, AssignmentOut, AuditOut, CandidateOut, ConsultationIn, DecisionIn,
-                                     DispatchIn, ExtensionIn, ForwardIn, LookbackIn, MergeIn, ReasonIn, ReplyIn,
+                                     DispatchIn, ExtensionIn, ForwardIn, LookbackIn, MergeIn, NoteIn, ReasonIn, ReplyIn,
                                      SuggestionOut, TicketIn, TicketOut, TicketPage, VisitIn)
 from serving.tickets.states import STATUS_NAMES, Action, Role, Status, allowed_actions
 
@@ -201,7 +201,7 @@ def visit(ticket_id: int, body: VisitIn, ctx: Ctx) -> TicketOut:
 
 
 @router.post("/{ticket_id}/close", response_model=TicketOut)
-def close(ticket_id: int, ctx: Ctx, body: ReasonIn | None = None) -> TicketOut:
+def close(ticket_id: int, ctx: Ctx, body: NoteIn | None = None) -> TicketOut:
     return act(ctx, ticket_id, lambda t: flows.close(ctx, t, body))
 
 
@@ -216,7 +216,7 @@ def merge(ticket_id: int, body: MergeIn, ctx: Ctx) -> TicketOut:
 
 
 @router.post("/{ticket_id}/archive", response_model=TicketOut)
-def archive(ticket_id: int, ctx: Ctx, body: ReasonIn | None = None) -> TicketOut:
+def archive(ticket_id: int, ctx: Ctx, body: NoteIn | None = None) -> TicketOut:
     return act(ctx, ticket_id, lambda t: flows.archive(ctx, t, body))
 
 

@@ -100,3 +100,29 @@ def test_weak_passwords_are_refused(svc, password, fragment):
 def test_malformed_login_is_422(svc):
     response = svc.client.post("/api/v1/auth/login", json={"name": "x", "password": "y", "role": "admin"})
     assert response.status_code == 422 and "role" in response.text
+
+
+def test_demo_logins_and_password_commands(tmp_path, monkeypatch):
+    from datetime import datetime
+
+    from typer.testing import CliRunner
+
+    from catalog.deadlines import TZ
+    from serving.auth.service import login as open_session
+    from serving.cli import app
+    from serving.db import make_engine, session_factory
+
+    monkeypatch.setenv("JIESU_HOME", str(tmp_path))
+    monkeypatch.delenv("JIESU_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    first = runner.invoke(app, ["users", "demo"], env={"JIESU_PASSWORD": "demo-pass-1"})
+    assert first.exit_code == 0 and "demo-street-HP01" in first.output
+    assert runner.invoke(app, ["users", "password", "demo-agent"], env={"JIESU_PASSWORD": "short"}).exit_code == 2
+    assert runner.invoke(app, ["users", "password", "demo-agent"], env={"JIESU_PASSWORD": "new-pass-22"}).exit_code == 0
+    listed = runner.invoke(app, ["users", "list"]).output
+    assert "demo-heating\tunit\theating_supply\tpassword\tactive" in listed
+    with session_factory(make_engine(f"sqlite:///{tmp_path / 'jiesu.db'}"))() as session:
+        assert open_session(session, name="demo-agent", password="new-pass-22", now=datetime.now(TZ))[1].role == "agent"
+        assert open_session(session, name="demo-supervisor", password="demo-pass-1",
+                            now=datetime.now(TZ))[1].role == "supervisor"

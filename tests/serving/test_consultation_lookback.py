@@ -21,7 +21,7 @@ def closed(svc, satisfied_after_reopen: bool = False) -> dict:
         svc.ok("heating_supply", "POST", f"{path}/sign")
         svc.ok("heating_supply", "POST", f"{path}/reply", json={"text": "再次上门更换阀门，室温21度。"})
     svc.ok("agent", "POST", f"{path}/visit", json={"satisfaction": "满意"})
-    return svc.ok("agent", "POST", f"{path}/close")
+    return svc.ok("agent", "POST", f"{path}/close", json={})          # an empty body: no reason needed
 
 
 def test_consultation_keeps_the_unit_handling_until_a_supervisor_names_new_units(svc):

@@ -1,0 +1,152 @@
+// The supervisor's board: today's and this month's indicators (figures from the analytics API, drawn as SVG),
+// and the lists to act on: overdue, 督办池, repeated, 不满意, waiting for a decision, 回头看.
+import { api } from "./api.js";
+import { barChart } from "./chart.js";
+import { ticketDetail, ticketList } from "./ticket.js";
+import { $, clearError, el, fmtShare, fmtTime, showError, wireHeader } from "./ui.js";
+
+const TILES = ["volume", "response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate", "per_10k"];
+const LISTS = [["overdue", "超期未办结"], ["pool", "督办池"], ["repeats", "重复诉求（同一问题第 3 次及以上）"],
+  ["unsatisfied", "不满意及重办"], ["pending", "待审批（退单、延期、会商）"], ["lookback", "待回头看"]];
+const SHANGHAI = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit" });
+
+let definitions = {};
+let serverNow = null;
+let openId = null;
+
+function format(key) {
+  const unit = (definitions[key] || {}).unit;
+  return (value) => {
+    if (value === null || value === undefined) return "—";
+    if (unit === "比例") return fmtShare(value);
+    if (unit === "件/万人") return value.toFixed(2);
+    return String(value);
+  };
+}
+
+// The service's today (its clock, Asia/Shanghai) as start/end dates, and its month.
+function periods(now) {
+  const today = SHANGHAI.format(new Date(now));
+  const [y, m, d] = today.split("-").map(Number);
+  const tomorrow = new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
+  return { today: { start: today, end: tomorrow }, month: { month: today.slice(0, 7) } };
+}
+
+async function indicators(params, by) {
+  return api(`/api/v1/analytics/indicators?${new URLSearchParams({ ...params, by })}`, { labels: { month: "月份" } });
+}
+
+async function loadIndicators() {
+  const error = $("#ind-error");
+  clearError(error);
+  const span = periods(serverNow);
+  const month = $("#ind-month").value.trim();
+  const chosen = month ? { month } : span[$("#ind-period-select").value];
+  try {
+    const [today, thisMonth, cut] = await Promise.all([indicators(span.today, "none"), indicators(span.month, "none"),
+      indicators(chosen, $("#ind-by").value)]);
+    renderTiles(today.rows[0], thisMonth.rows[0]);
+    renderCut(cut);
+    $("#ind-period").textContent = `今日 ${span.today.start} · 本月 ${span.month.month}`;
+  } catch (failure) {
+    showError(error, failure);   // the month typed stays in the field
+  }
+}
+
+function renderTiles(today, month) {
+  $("#tiles").replaceChildren(...TILES.map((key) => {
+    const def = definitions[key] || { name: key };
+    const show = format(key);
+    const m = month ? month.indicators[key] : null;
+    const t = today ? today.indicators[key] : null;
+    return el("div", { class: "tile", id: `tile-${key}`, title: def.formula || "", dataset: { key, month: show(m && m.value), today: show(t && t.value) } },
+      el("span", { class: "name" }, def.name), el("span", { class: "big" }, show(m && m.value)),
+      el("span", { class: "muted" }, `本月${m && m.denominator !== null ? `（${m.numerator}/${m.denominator}）` : ""} · 今日 ${show(t && t.value)}`));
+  }));
+}
+
+function renderCut(result) {
+  const key = $("#ind-key").value;
+  const def = definitions[key] || { name: key };
+  const rows = result.rows.map((r) => ({ label: r.name, value: r.indicators[key] ? r.indicators[key].value : null }));
+  const title = `${def.name}（${result.by_name}，${fmtTime(result.start).slice(0, 10)} 起）`;
+  $("#chart").replaceChildren(barChart({ rows, title, format: format(key), max: def.unit === "比例" ? 1 : 0 }),
+    el("figcaption", {}, title));
+  const head = el("tr", {}, el("th", { scope: "col" }, result.by_name), ...TILES.map((k) => el("th", { scope: "col" }, (definitions[k] || {}).name || k)));
+  const body = result.rows.map((r) => el("tr", {}, el("th", { scope: "row" }, r.name),
+    ...TILES.map((k) => el("td", {}, format(k)(r.indicators[k] ? r.indicators[k].value : null)))));
+  $("#ind-table").replaceChildren(el("table", { class: "figures" }, el("thead", {}, head), el("tbody", {}, ...body)));
+}
+
+async function loadDefinitions() {
+  const found = await api("/api/v1/analytics/definitions");
+  definitions = Object.fromEntries(found.indicators.map((d) => [d.key, d]));
+  $("#ind-key").replaceChildren(...found.indicators.map((d) => el("option", { value: d.key, selected: d.key === "satisfaction_rate" }, d.name)));
+}
+
+async function loadLists({ refreshOpen = true } = {}) {
+  const error = $("#lists-error");
+  clearError(error);
+  try {
+    const [board, lookback] = await Promise.all([api("/api/v1/workbench/board"), api("/api/v1/supervision/lookback")]);
+    serverNow = board.now;
+    const lists = { ...board, lookback };
+    $("#lists").replaceChildren(...LISTS.map(([key, title]) => el("section", { class: "group", id: `list-${key}`, dataset: { group: key } },
+      el("h3", {}, `${title}（${lists[key].length}）`), ticketList(lists[key], (t) => show(t, true), "无"))));
+    const open = refreshOpen && Object.values(lists).flat().find((t) => t.id === openId);
+    if (open) show(open, false);
+  } catch (failure) {
+    showError(error, failure);
+  }
+}
+
+function show(ticket, focus) {
+  openId = ticket.id;
+  const detail = ticketDetail(ticket, (updated) => {
+    show(updated, true);
+    loadLists({ refreshOpen: false });
+  });
+  $("#detail").replaceChildren(detail);
+  if (focus) detail.querySelector("h3").focus();
+}
+
+async function sweep() {
+  try {
+    const result = await api("/api/v1/supervision/sweep", { method: "POST" });
+    $("#sweep-result").textContent = `巡查完成：催办 ${result.reminded.length ?? result.reminded} 件，进入督办池 ${result.supervised.length ?? result.supervised} 件，重复诉求 ${result.repeats.length ?? result.repeats} 件。`;
+    await loadLists();
+  } catch (failure) {
+    showError($("#lists-error"), failure);
+  }
+}
+
+async function refresh() {
+  await loadLists();
+  await loadIndicators();
+}
+
+async function start() {
+  wireHeader();
+  $("#ind-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    loadIndicators();
+  });
+  for (const id of ["#ind-by", "#ind-period-select", "#ind-key"]) $(id).addEventListener("change", loadIndicators);
+  $("#refresh").addEventListener("click", refresh);
+  $("#sweep").addEventListener("click", sweep);
+  document.addEventListener("keydown", (event) => {
+    if (event.altKey && event.code === "KeyR") {
+      event.preventDefault();
+      refresh();
+    }
+  });
+  try {
+    await loadDefinitions();
+  } catch (failure) {
+    showError($("#ind-error"), failure);
+  }
+  await refresh();
+  document.body.dataset.ready = "true";
+}
+
+start();

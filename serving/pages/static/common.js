@@ -1,0 +1,4 @@
+// Pages with nothing of their own to do (the "not for your role" page): only the header's logout.
+import { wireHeader } from "./ui.js";
+
+wireHeader();
