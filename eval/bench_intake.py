@@ -1,10 +1,13 @@
 """Benchmark: intake and dispatch latency (p50/p99) and throughput against a real `jiesu serve` process.
 
-    .venv/bin/python eval/bench_intake.py [--tickets 300] [--workers 4] [--database-url URL]
+    .venv/bin/python eval/bench_intake.py [--tickets 300] [--workers 4] [--database-url URL] [--home DIR]
+                                          [--suggester auto|classifier|keyword|none]
 
 Starts the server on a free loopback port with a fresh SQLite database under a temporary $JIESU_HOME (or the
-given database), sends the tickets from several client threads, and prints one JSON object. The suggestion
-step is absent until the classifier lands; the figures then measure storage, validation and the workflow."""
+given database), sends the tickets from several client threads, and prints one JSON object. Every intake asks the
+suggester (JIESU_SUGGESTER): with `--home` pointing at a $JIESU_HOME that holds a trained model and a case index,
+`--suggester classifier` measures intake with the full dispatch advice; without one, `auto` uses the keyword
+baseline."""
 from __future__ import annotations
 
 import argparse
@@ -35,8 +38,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(home: Path, port: int, url: str) -> subprocess.Popen:
-    env = {**os.environ, "JIESU_HOME": str(home), "JIESU_DATABASE_URL": url}
+def _serve(home: Path, port: int, url: str, suggester: str) -> subprocess.Popen:
+    env = {**os.environ, "JIESU_HOME": str(home), "JIESU_DATABASE_URL": url, "JIESU_SUGGESTER": suggester}
     proc = subprocess.Popen([sys.executable, "-c", "from serving.cli import main; main()", "serve", "--port",
                              str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(300):
@@ -60,16 +63,19 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=300)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--home", type=Path, default=None, help="a $JIESU_HOME with a model (default: empty)")
+    parser.add_argument("--suggester", default="auto", choices=["auto", "classifier", "keyword", "none"])
     args = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="jiesu-bench-"))
-    url = args.database_url or f"sqlite:///{home / 'jiesu.db'}"
+    scratch = Path(tempfile.mkdtemp(prefix="jiesu-bench-"))
+    home = args.home or scratch
+    url = args.database_url or f"sqlite:///{scratch / 'jiesu.db'}"
     upgrade(url)
     with session_factory(make_engine(url))() as session:
         key = create_principal(session, name=f"bench-{time.time_ns()}", role=Role.AGENT, unit=None,
                                now=datetime.now(TZ))
         session.commit()
     port = _free_port()
-    server = _serve(home, port, url)
+    server = _serve(home, port, url, args.suggester)
     intake, dispatch, lock = [], [], threading.Lock()
     per_worker = args.tickets // args.workers
 
@@ -97,7 +103,8 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     server.terminate()
     server.wait(timeout=10)
-    print(json.dumps({"database": url.split("://")[0], "tickets": len(intake), "workers": args.workers,
+    print(json.dumps({"database": url.split("://")[0], "suggester": args.suggester, "tickets": len(intake),
+                      "workers": args.workers,
                       "intake_p50_ms": _percentile(intake, 0.5), "intake_p99_ms": _percentile(intake, 0.99),
                       "dispatch_p50_ms": _percentile(dispatch, 0.5), "dispatch_p99_ms": _percentile(dispatch, 0.99),
                       "tickets_per_s_with_dispatch": round(len(intake) / elapsed, 1),

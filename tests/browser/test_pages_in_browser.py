@@ -92,6 +92,7 @@ def test_a_complaint_from_paste_to_satisfied_visit_moves_the_indicators(browser,
     browser.find("#tile-satisfaction_rate")
     before = {key: tile(browser, key) for key in ("volume", "satisfaction_rate", "response_rate")}
     assert before == {"volume": "0", "satisfaction_rate": "—", "response_rate": "—"}
+    browser.text_in("#hotspots", "近 7 天无热点预警")
     browser.shot("board-before")
     browser.logout()
 

@@ -120,9 +120,27 @@ async function sweep() {
   }
 }
 
+// Spike warnings of the last 7 days: what, where, how many against how many expected, who was told.
+async function loadHotspots() {
+  const error = $("#hot-error");
+  clearError(error);
+  try {
+    const warnings = await api("/api/v1/analytics/hotspots?days=7");
+    const head = el("tr", {}, ...["日期", "事项", "区域", "件数", "预期", "去年同日", "通知单位"].map((h) => el("th", { scope: "col" }, h)));
+    const rows = warnings.map((w) => el("tr", { dataset: { level: w.level } }, el("td", {}, w.day), el("td", {}, w.name),
+      el("td", {}, w.district_name), el("td", {}, String(w.count)), el("td", {}, w.expected.toFixed(1)),
+      el("td", {}, w.last_year === null ? "—" : String(w.last_year)), el("td", {}, w.units.join("、") || "—")));
+    $("#hotspots").replaceChildren(warnings.length ? el("table", { class: "figures" }, el("thead", {}, head), el("tbody", {}, ...rows))
+      : el("p", { class: "muted" }, "近 7 天无热点预警"));
+  } catch (failure) {
+    showError(error, failure);
+  }
+}
+
 async function refresh() {
   await loadLists();
   await loadIndicators();
+  await loadHotspots();
 }
 
 async function start() {
