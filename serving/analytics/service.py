@@ -2,11 +2,11 @@
 and rows assembled from the counts as the definitions say."""
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Float, and_, case, func, or_, select
+from sqlalchemy import Float, and_, case, func, or_, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement, Select
@@ -68,13 +68,33 @@ def _seconds_postgresql(element, compiler, **kw):
 
 @dataclass(frozen=True)
 class Cohort:
-    """What one family of indicators counts in a period: a query over tickets with one row per counted thing
-    (`counted`: its id), named conditions to count, and the unit column when the counted things carry their own
-    unit (lead assignments)."""
+    """What one family of indicators counts in a period: a query with one row per counted thing (`counted`: its
+    id), the id of its ticket, named conditions to count, the unit column when the counted things carry their own
+    unit (lead assignments), and whether the query is over the tickets table itself."""
     query: Select
     counted: ColumnElement
+    ticket_id: ColumnElement
     measures: dict[str, ColumnElement]
     unit: ColumnElement | None = None
+    over_tickets: bool = False
+
+    def of_ticket(self, column_of: Callable[[type[Ticket]], ColumnElement]) -> ColumnElement:
+        """A column of the counted thing's ticket: read directly when the query is over tickets, else looked up."""
+        return column_of(Ticket) if self.over_tickets else _of_ticket(self.ticket_id, column_of)
+
+
+def _of_ticket(ticket_id: ColumnElement, column_of: Callable[[type[Ticket]], ColumnElement]) -> ColumnElement:
+    """A column of the ticket with this id, as a correlated subquery: both databases answer it with one primary-key
+    lookup per row, where a join let PostgreSQL's planner scan every ticket for a month's few thousand."""
+    ticket = aliased(Ticket, name="of_ticket")
+    return select(column_of(ticket)).where(ticket.id == ticket_id).scalar_subquery()
+
+
+def _of_audit(ticket_id: ColumnElement, aggregate: Callable[[type[AuditEntry]], ColumnElement]) -> ColumnElement:
+    """An aggregate over one ticket's audit entries. No condition on the action: only the ticket_id index fits, so
+    SQLite (without statistics) cannot pick an (action, at) index and walk the whole city's history per ticket."""
+    entry = aliased(AuditEntry, name="entry")
+    return select(aggregate(entry)).where(entry.ticket_id == ticket_id).scalar_subquery()
 
 
 def _between(column, start: datetime, end: datetime) -> ColumnElement:
@@ -84,71 +104,73 @@ def _between(column, start: datetime, end: datetime) -> ColumnElement:
 def _created(start: datetime, end: datetime, _hours: int) -> Cohort:
     """Tickets created in the period, merged duplicates excluded."""
     query = select().select_from(Ticket).where(_between(Ticket.created_at, start, end), Ticket.merged_into.is_(None))
-    return Cohort(query, Ticket.id, {"closed": Ticket.status.in_(CLOSED), "repeats": Ticket.repeat_of.is_not(None)})
+    return Cohort(query, Ticket.id, Ticket.id, {"closed": Ticket.status.in_(CLOSED),
+                                                "repeats": Ticket.repeat_of.is_not(None)}, over_tickets=True)
 
 
 def _assigned(start: datetime, end: datetime, hours: int) -> Cohort:
     """Lead assignments made in the period; signed in time when signed within `hours` of the assignment."""
-    query = (select().select_from(Assignment).join(Ticket, Ticket.id == Assignment.ticket_id)
-             .where(Assignment.role == "lead", _between(Assignment.assigned_at, start, end)))
+    query = select().select_from(Assignment).where(Assignment.role == "lead",
+                                                   _between(Assignment.assigned_at, start, end))
     in_time = and_(Assignment.signed_at.is_not(None),
                    seconds_between(Assignment.signed_at, Assignment.assigned_at) <= hours * 3600)
-    return Cohort(query, Assignment.id, {"signed_in_time": in_time}, unit=Assignment.unit)
+    return Cohort(query, Assignment.id, Assignment.ticket_id, {"signed_in_time": in_time}, unit=Assignment.unit)
 
 
 def _visited(start: datetime, end: datetime, _hours: int) -> Cohort:
-    """Tickets return-visited in the period, each judged by its last visit in the period."""
+    """Tickets return-visited in the period, each judged by its last visit in the period: what that visit recorded,
+    else (history imported without it) what the ticket says."""
     last = (select(AuditEntry.ticket_id, func.max(AuditEntry.id).label("visit_id"))
             .where(AuditEntry.action == Action.VISIT.value, _between(AuditEntry.at, start, end))
             .group_by(AuditEntry.ticket_id).subquery("last_visit"))
     visit = aliased(AuditEntry, name="visit")
-    query = (select().select_from(Ticket).join(last, last.c.ticket_id == Ticket.id)
-             .join(visit, visit.id == last.c.visit_id))
-    satisfaction = func.coalesce(visit.details["satisfaction"].as_string(), Ticket.satisfaction)
-    resolved = func.coalesce(visit.details["resolved"].as_boolean(), Ticket.resolved)
+    query = select().select_from(last).join(visit, visit.id == last.c.visit_id)
+    satisfaction = func.coalesce(visit.details["satisfaction"].as_string(),
+                                 _of_ticket(last.c.ticket_id, lambda t: t.satisfaction))
+    resolved = func.coalesce(visit.details["resolved"].as_boolean(), _of_ticket(last.c.ticket_id, lambda t: t.resolved))
     solved = or_(resolved.is_(True), and_(resolved.is_(None), satisfaction != UNSATISFIED))
-    return Cohort(query, Ticket.id, {"satisfied": satisfaction.in_(SATISFIED), "solved": solved})
+    return Cohort(query, last.c.ticket_id, last.c.ticket_id,
+                  {"satisfied": satisfaction.in_(SATISFIED), "solved": solved})
 
 
 def _replied(start: datetime, end: datetime, _hours: int) -> Cohort:
     """Tickets whose latest reply falls in the period and that have a due time."""
     query = select().select_from(Ticket).where(_between(Ticket.replied_at, start, end), Ticket.due_at.is_not(None))
-    return Cohort(query, Ticket.id, {"on_time": Ticket.replied_at <= Ticket.due_at})
+    return Cohort(query, Ticket.id, Ticket.id, {"on_time": Ticket.replied_at <= Ticket.due_at}, over_tickets=True)
+
+
+def _count_of(*actions: Action) -> Callable[[type[AuditEntry]], ColumnElement]:
+    return lambda entry: func.sum(case((entry.action.in_([a.value for a in actions]), 1), else_=0))
 
 
 def _dispatched(start: datetime, end: datetime, _hours: int) -> Cohort:
     """Tickets first dispatched in the period, with what happened to them since (returns, reassignments)."""
-    action = AuditEntry.action
-    in_period = select(AuditEntry.ticket_id).where(action == Action.DISPATCH.value,
-                                                   _between(AuditEntry.at, start, end))
-    first_at = func.min(case((action == Action.DISPATCH.value, AuditEntry.at)))
-    # grouped per ticket with no filter on the action, so that only the ticket_id index fits: SQLite, without
-    # statistics, would otherwise walk an (action, at) index through every earlier dispatch of the city
-    history = (select(AuditEntry.ticket_id,
-                      func.sum(case((action == Action.DISPATCH.value, 1), else_=0)).label("dispatches"),
-                      func.sum(case((action == Action.APPROVE_RETURN.value, 1), else_=0)).label("returns"),
-                      func.sum(case((action == Action.RESOLVE_CONSULTATION.value, 1), else_=0)).label("consultations"))
-               .where(AuditEntry.ticket_id.in_(in_period))
-               .group_by(AuditEntry.ticket_id).having(first_at >= start).subquery("dispatch_history"))
-    query = select().select_from(Ticket).join(history, history.c.ticket_id == Ticket.id)
-    right_first_time = and_(history.c.dispatches == 1, history.c.returns == 0, history.c.consultations == 0)
-    return Cohort(query, Ticket.id, {"returned": history.c.returns > 0, "first_time_right": right_first_time,
-                                     "auto": Ticket.auto_dispatched.is_(True)})
+    dispatched = (select(AuditEntry.ticket_id).where(AuditEntry.action == Action.DISPATCH.value,
+                                                     _between(AuditEntry.at, start, end))
+                  .distinct().subquery("dispatched"))
+    ticket_id = dispatched.c.ticket_id
+    first_at = _of_audit(ticket_id, lambda e: func.min(case((e.action == Action.DISPATCH.value, e.at))))
+    query = select().select_from(dispatched).where(first_at >= start)
+    returned = _of_audit(ticket_id, _count_of(Action.APPROVE_RETURN)) > 0
+    handed = _of_audit(ticket_id, _count_of(Action.DISPATCH, Action.APPROVE_RETURN, Action.RESOLVE_CONSULTATION))
+    auto = _of_ticket(ticket_id, lambda t: t.auto_dispatched).is_(True)
+    return Cohort(query, ticket_id, ticket_id, {"returned": returned, "first_time_right": handed == 1, "auto": auto})
 
 
 def _decided(start: datetime, end: datetime, _hours: int) -> Cohort:
     """Suggestions with candidates that a person decided on in the period (automatic dispatches excluded)."""
-    query = (select().select_from(Suggestion).join(Ticket, Ticket.id == Suggestion.ticket_id)
-             .where(_between(Suggestion.decided_at, start, end), Suggestion.status == "ok",
-                    Suggestion.decided_by.is_not(None), Suggestion.decided_by != AUTO_DISPATCH))
-    return Cohort(query, Suggestion.id, {"accepted": Suggestion.accepted.is_(True)})
+    query = select().select_from(Suggestion).where(
+        _between(Suggestion.decided_at, start, end), Suggestion.status == "ok", Suggestion.decided_by.is_not(None),
+        Suggestion.decided_by != AUTO_DISPATCH)
+    return Cohort(query, Suggestion.id, Suggestion.ticket_id, {"accepted": Suggestion.accepted.is_(True)})
 
 
 COHORTS = {"created": _created, "assigned": _assigned, "visited": _visited, "replied": _replied,
            "dispatched": _dispatched, "decided": _decided}
-TICKET_KEYS = {Cut.DISTRICT: Ticket.district, Cut.STREET: Ticket.street, Cut.LEAF: Ticket.leaf,
-               Cut.CHANNEL: Ticket.channel, Cut.CATEGORY: func.substr(Ticket.leaf, 1, 2),
-               Cut.SUBCATEGORY: func.substr(Ticket.leaf, 1, 4)}
+TICKET_KEYS: dict[Cut, Callable[[type[Ticket]], ColumnElement]] = {
+    Cut.DISTRICT: lambda t: t.district, Cut.STREET: lambda t: t.street, Cut.LEAF: lambda t: t.leaf,
+    Cut.CHANNEL: lambda t: t.channel, Cut.CATEGORY: lambda t: func.substr(t.leaf, 1, 2),
+    Cut.SUBCATEGORY: lambda t: func.substr(t.leaf, 1, 4)}
 
 
 def _code(cohort: Cohort, by: Cut) -> tuple[Select, ColumnElement | None]:
@@ -157,11 +179,11 @@ def _code(cohort: Cohort, by: Cut) -> tuple[Select, ColumnElement | None]:
     if by is Cut.NONE:
         return cohort.query, None
     if by is not Cut.UNIT:
-        return cohort.query, TICKET_KEYS[by]
+        return cohort.query, cohort.of_ticket(TICKET_KEYS[by])
     if cohort.unit is not None:
         return cohort.query, cohort.unit
     leads = aliased(Assignment, name="lead")
-    return cohort.query.join(leads, and_(leads.ticket_id == Ticket.id, leads.role == "lead")), leads.unit
+    return cohort.query.join(leads, and_(leads.ticket_id == cohort.ticket_id, leads.role == "lead")), leads.unit
 
 
 def _materialised(cohort: Cohort, by: Cut):
@@ -207,12 +229,20 @@ def indicators(session: Session, *, catalogue: Catalogue, start: datetime, end: 
     if end <= start:
         raise ValueError(f"the period ends ({end.isoformat()}) before it starts ({start.isoformat()})")
     chosen = [i for i in INDICATORS if keys is None or i.key in keys]
+    _without_jit(session)
     counts = {name: tally(session, cohort=COHORTS[name](start, end, response_hours), by=by)
               for name in _cohorts_for([i.key for i in chosen])}
     wanted = list(codes) if codes is not None else _codes(catalogue, by, counts)
     return [IndicatorRow(code, _name(catalogue, by, code),
                          {i.key: _figure(i, counts, code, _population(catalogue, by, code)) for i in chosen})
             for code in wanted]
+
+
+def _without_jit(session: Session) -> None:
+    """PostgreSQL would JIT-compile these queries (their estimated cost passes jit_above_cost) for longer than they
+    run: about a third of a month's report at 100,000 tickets (eval/bench_indicators.py). Off for this transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
 
 
 def _count(counts: dict, name: str, code: str | None) -> int:

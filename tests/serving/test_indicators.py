@@ -18,7 +18,8 @@ tables; every date is 2026 unless it says otherwise:
   T6  HP      phone         created 10-21, merged into T1
   T7  HP/HP01 heat, phone   created 09-28; dispatched 10-01 09:00 → heating_supply signed 12:00; replied 10-03,
                             due 10-05; suggestion not accepted (agent)
-  T8  SH/SH01 rubbish,phone created 10-30; dispatched 11-02
+  T8  SH/SH01 rubbish,phone created 10-30; dispatched 11-02 → urban_mgmt, returned 11-03, dispatched to urban_mgmt
+                            again 11-04 (a unit that led a ticket twice counts it once)
   T9  HP/HP01 heat, phone   created 09-10, dispatched 09-10 → heating_supply; visited 09-20 不满意 (reopened), replied
                             again 10-01 18:00 after its due 09-30; visited 10-02 满意, solved
   T10 SH/SH01 rubbish, grid created 10-03; dispatched 10-03 09:00 → urban_mgmt signed 15:00; replied 10-04, due
@@ -129,7 +130,10 @@ def write_history(svc) -> None:
 
         t8 = h.ticket(at(10, 30), "SH", "SH01", RUBBISH, "dispatched")
         h.audit(t8, "dispatch", at(11, 2))
-        h.lead(t8, "urban_mgmt", at(11, 2))
+        h.lead(t8, "urban_mgmt", at(11, 2), active=False)
+        h.audit(t8, "approve_return", at(11, 3))
+        h.audit(t8, "dispatch", at(11, 4))
+        h.lead(t8, "urban_mgmt", at(11, 4))
 
         t9 = h.ticket(at(9, 10), "HP", "HP01", HEAT, "visited", replied_at=at(10, 1, 18), due_at=at(9, 30),
                       satisfaction="满意", resolved=True, reopen_count=1)
@@ -292,7 +296,7 @@ def test_other_cuts_name_their_codes(history):
     # T3 was ecology's before its return; T4's co-handler ecology does not count
     assert figures(units["ecology"])["volume"] == (1, 1, None)
     assert figures(units["ecology"])["return_rate"] == (1.0, 1, 1)
-    # urban_mgmt led T3, T4, T10 (and T8, dispatched in November, created in October)
+    # urban_mgmt led T3, T4, T10 and, twice, T8 (dispatched in November, created in October)
     assert figures(units["urban_mgmt"])["volume"] == (4, 4, None)
     categories = get(history, "supervisor", "/indicators", month="2026-10", by="category")["rows"]
     assert [(r["code"], r["name"], r["indicators"]["volume"]["value"]) for r in categories] == [
