@@ -14,6 +14,7 @@ the dispatch time) so that the 建议采纳率 query has rows to count."""
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import tempfile
 import time
@@ -179,7 +180,8 @@ def main() -> None:
     first = min(datetime.fromisoformat(r["received_at"]) for r in rows)
     whole = flows.Period(flows.Period.month(first.year, first.month).start, flows.month_period(args.month).end)
     month = flows.month_period(args.month)
-    targets = [("SQLite", f"sqlite:///{Path(tempfile.mkdtemp(prefix='jiesu-bench-')) / 'jiesu.db'}", None)]
+    scratch = Path(tempfile.mkdtemp(prefix="jiesu-bench-indicators-"))
+    targets = [("SQLite", f"sqlite:///{scratch / 'jiesu.db'}", None)]
     schema = None if args.no_postgres else postgres_schema()
     if schema:
         targets.append(("PostgreSQL", f"{POSTGRES}?options=-csearch_path%3D{schema}", schema))
@@ -194,6 +196,7 @@ def main() -> None:
             print_table(f"{name}: with the indexes on {', '.join(PROPOSED_INDEXES.values())}",
                         bench(url, catalogue, month, whole, args.runs), args.month)
     finally:
+        shutil.rmtree(scratch)
         if schema:
             drop_schema(schema)
 

@@ -13,6 +13,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.functions import FunctionElement
 
 from catalog import Catalogue
+from serving.autodispatch.service import AUTO_ACTOR
 from serving.analytics.definitions import (CHANNEL_NAMES, DEFAULT_RESPONSE_HOURS, INDICATORS, POPULATION, Cut,
                                            Indicator)
 from serving.suggestions.models import Suggestion
@@ -23,7 +24,6 @@ CITY = "city"                       # the code of the whole-city row
 CLOSED = (Status.CLOSED.value, Status.ARCHIVED.value)
 SATISFIED = ("满意", "基本满意")
 UNSATISFIED = "不满意"
-AUTO_DISPATCH = "auto-dispatch"     # Suggestion.decided_by of an automatic dispatch
 UNKNOWN_NAMES = {Cut.DISTRICT: "未填写区县", Cut.STREET: "未填写街道", Cut.CATEGORY: "未分类", Cut.SUBCATEGORY: "未分类",
                  Cut.LEAF: "未分类", Cut.CHANNEL: "未填写渠道"}
 
@@ -161,7 +161,7 @@ def _decided(start: datetime, end: datetime, _hours: int) -> Cohort:
     """Suggestions with candidates that a person decided on in the period (automatic dispatches excluded)."""
     query = select().select_from(Suggestion).where(
         _between(Suggestion.decided_at, start, end), Suggestion.status == "ok", Suggestion.decided_by.is_not(None),
-        Suggestion.decided_by != AUTO_DISPATCH)
+        Suggestion.decided_by != AUTO_ACTOR)
     return Cohort(query, Suggestion.id, Suggestion.ticket_id, {"accepted": Suggestion.accepted.is_(True)})
 
 

@@ -27,4 +27,4 @@ class Suggestion(Base):
     chosen_rank: Mapped[int | None] = mapped_column(Integer)  # 1 = the top suggestion; None = not suggested
     accepted: Mapped[bool | None] = mapped_column(Boolean)    # chose the top suggestion's leaf
     decided_by: Mapped[str | None] = mapped_column(String(64))
-    decided_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None] = mapped_column(index=True)

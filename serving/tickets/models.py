@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from serving.db import Base
@@ -49,11 +49,11 @@ class Ticket(Base):
     lookback_at: Mapped[datetime | None]                            # sampled for 回头看
     lookback_result: Mapped[str | None] = mapped_column(String(8))  # passed | failed
     attachments: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")  # metadata; files stay upstream
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
     dispatched_at: Mapped[datetime | None]
     signed_at: Mapped[datetime | None]
-    replied_at: Mapped[datetime | None]
+    replied_at: Mapped[datetime | None] = mapped_column(index=True)
     closed_at: Mapped[datetime | None]
 
     assignments: Mapped[list[Assignment]] = relationship(back_populates="ticket", order_by="Assignment.id",
@@ -78,7 +78,7 @@ class Assignment(Base):
     unit: Mapped[str] = mapped_column(String(32), index=True)
     role: Mapped[str] = mapped_column(String(8))  # lead | co
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    assigned_at: Mapped[datetime]
+    assigned_at: Mapped[datetime] = mapped_column(index=True)
     signed_at: Mapped[datetime | None]
     replied_at: Mapped[datetime | None]
     reply_text: Mapped[str] = mapped_column(Text, default="")
@@ -90,6 +90,7 @@ class AuditEntry(Base):
     """Who did what to a ticket, when, from which state to which, and why."""
 
     __tablename__ = "ticket_audit"
+    __table_args__ = (Index("ix_ticket_audit_action_at", "action", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
