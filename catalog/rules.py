@@ -80,6 +80,14 @@ class UnitRule:
     def is_territory(self) -> bool:
         return self.kind is RuleKind.TERRITORY
 
+    def unit_at(self, district: str | None, street: str | None) -> str | None:
+        """The concrete unit at a place: the department as is; 属地 as district:<code> or street:<code>, or None
+        when the place lacks that level."""
+        if not self.is_territory:
+            return self.target
+        code = district if self.target == "district" else street
+        return f"{self.target}:{code}" if code else None
+
 
 def parse_unit_rule(text: str) -> UnitRule:
     """Parse 'dept:<unit_code>', 'territory:district' or 'territory:street'; raise ValueError otherwise."""

@@ -51,13 +51,11 @@ def check_place(catalogue: Catalogue, district: str | None, street: str | None) 
 
 
 def _resolve(ctx: Context, ticket: Ticket, rule: UnitRule) -> str:
-    if not rule.is_territory:
-        return rule.target
-    code = ticket.district if rule.target == "district" else ticket.street
-    if not code:
+    unit = rule.unit_at(ticket.district, ticket.street)
+    if unit is None:
         raise FlowError(f"the leaf's rule is 属地 ({rule.target}) but the ticket has no {rule.target}; give "
                         f"'{rule.target}' at intake or name the lead unit explicitly")
-    return f"{rule.target}:{code}"
+    return unit
 
 
 def active_unit(ctx: Context, code: str) -> str:

@@ -22,6 +22,12 @@ class Channel(StrEnum):
     ENTERPRISE = "enterprise"
 
 
+def phone_hash(phone: str | None) -> str | None:
+    """The caller's identity across tickets: a hash of the phone's digits (the number itself is never stored)."""
+    digits = re.sub(r"\D", "", phone or "")
+    return hashlib.sha256(digits.encode()).hexdigest() if digits else None
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -56,8 +62,7 @@ class TicketIn(Strict):
         return value
 
     def caller_phone_hash(self) -> str | None:
-        digits = re.sub(r"\D", "", self.caller_phone or "")
-        return hashlib.sha256(digits.encode()).hexdigest() if digits else None
+        return phone_hash(self.caller_phone)
 
     def caller_phone_masked(self) -> str | None:
         digits = re.sub(r"\D", "", self.caller_phone or "")

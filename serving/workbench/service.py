@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from catalog import Catalogue, Node
 from catalog.deadlines import due_at
-from catalog.rules import DispatchMode, TimeLimitKind, UnitRule
+from catalog.rules import DispatchMode, TimeLimitKind
 from serving.catalogue.service import rule_name
 from serving.supervision.service import REPEAT_WINDOW, WATCHED
 from serving.supervision.service import pool as supervision_pool
@@ -61,26 +61,18 @@ def leaf_of(catalogue: Catalogue, code: str) -> Node:
     return node
 
 
-def _place_unit(rule: UnitRule, district: str | None, street: str | None) -> str | None:
-    """The concrete unit of a rule at the place: a department as is, 属地 from the district or street when known."""
-    if not rule.is_territory:
-        return rule.target
-    code = district if rule.target == "district" else street
-    return f"{rule.target}:{code}" if code else None
-
-
 def preview(catalogue: Catalogue, *, code: str, district: str | None, street: str | None, now: datetime) -> Preview:
     """How the leaf would be dispatched now by its rule, as serving.tickets.flows.dispatch resolves it (the dispatch
     itself decides; this is what the agent sees before registering)."""
     leaf = leaf_of(catalogue, code)
     rule = leaf.dispatch
-    lead = _place_unit(rule.responsible, district, street)
+    lead = rule.responsible.unit_at(district, street)
     if rule.mode is DispatchMode.STEPWISE and not (lead or "").startswith("district:"):
         lead = f"district:{district}" if district else None
     missing = None
     if lead is None:
         missing = "district" if rule.mode is DispatchMode.STEPWISE else rule.responsible.target
-    co = [u for u in (_place_unit(r, district, street) for r in rule.co_handlers) if u and u != lead]
+    co = [u for u in (r.unit_at(district, street) for r in rule.co_handlers) if u and u != lead]
     return Preview(leaf, due_at(now, rule.time_limit), lead, list(dict.fromkeys(co)), missing)
 
 

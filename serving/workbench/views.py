@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from serving.suggestions import service as suggestion_service
 from serving.supervision.flows import REPEAT_THRESHOLD
 from serving.tickets.flows import Context
-from serving.tickets.schemas import TicketIn
+from serving.tickets.schemas import phone_hash
 from serving.tickets.states import STATUS_NAMES, Role, Status
 from serving.tickets.views import Ctx, out, require
 from serving.workbench import service
@@ -46,7 +46,7 @@ def earlier_out(ctx: Context, ticket) -> EarlierTicketOut:
 def repeats(body: DraftIn, ctx: Ctx) -> RepeatsOut:
     """Earlier tickets (90 days) of the draft's caller phone or address: the phone is sent in the body, not the URL."""
     require(ctx, *AGENTS)
-    found = service.earlier_tickets(ctx.session, phone_hash=TicketIn.caller_phone_hash(body), address=body.address,
+    found = service.earlier_tickets(ctx.session, phone_hash=phone_hash(body.caller_phone), address=body.address,
                                     now=ctx.now)
     by_caller = [earlier_out(ctx, t) for t in found.by_caller]
     by_address = [earlier_out(ctx, t) for t in found.by_address]

@@ -9,17 +9,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from serving.analytics.hotspots import CITY, keys_of
 from serving.analytics.spikes import Spike, SpikePolicy, daily_matrix, detect, seasonal_outlook
 
-CITY = "city"
-
-
-def keys_of(row: dict) -> list[tuple]:
-    leaf, district = row["leaf"], row["district"] or CITY
-    keys = [("leaf", leaf, CITY), ("sub", leaf[:4], CITY)]
-    if district != CITY:
-        keys += [("leaf", leaf, district), ("sub", leaf[:4], district)]
-    return keys
 
 
 def day_of(row: dict) -> date:
@@ -56,7 +48,7 @@ def explains(truth: Truth, spike: Spike) -> bool:
 def evaluate_spikes(rows: list[dict], policy: SpikePolicy = SpikePolicy()) -> dict:
     start = min(day_of(r) for r in rows)
     end = max(day_of(r) for r in rows) + timedelta(days=1)
-    keys, matrix = daily_matrix([(k, day_of(r)) for r in rows for k in keys_of(r)], start, end)
+    keys, matrix = daily_matrix([(k, day_of(r)) for r in rows for k in keys_of(r["leaf"], r["district"])], start, end)
     spikes = detect(keys, matrix, start, policy=policy)
     events = truths(rows)
     found = {}
