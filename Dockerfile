@@ -13,7 +13,10 @@ RUN python -m venv /opt/jiesu \
  && /opt/jiesu/bin/pip install --no-cache-dir '.[inference]'
 
 FROM python:3.11-slim AS runtime
-RUN useradd --create-home --uid 10001 jiesu
+# A CJK font, so the reports' charts show Chinese.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --create-home --uid 10001 jiesu
 COPY --from=build /opt/jiesu /opt/jiesu
 ENV PATH=/opt/jiesu/bin:$PATH \
     JIESU_HOME=/var/lib/jiesu \

@@ -5,6 +5,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass
 
+from catalog.changes import ChangeLog
 from catalog.entities import City, District, Manifest, Node, Street, Unit
 from catalog.pinyin import NodeSpelling, is_pinyin_term, spell_nodes
 
@@ -37,6 +38,7 @@ class Catalogue:
             self._units[unit.code] = unit
         self._spellings: dict[str, NodeSpelling] | None = None
         self._spelling_lock = threading.Lock()
+        self.changes = ChangeLog()   # the change files that lead here from earlier versions (catalog/changes.py)
 
     def _territorial_units(self) -> list[Unit]:
         units = []

@@ -8,6 +8,7 @@ import yaml
 
 from catalog.build import build_city, build_manifest, build_nodes, build_units, content_hash
 from catalog.catalogue import Catalogue
+from catalog.changes import check_against, read_changes
 from catalog.problems import CatalogueError, Location, Problem
 from catalog.source import MANIFEST_FILE, RawSource, read_data_dir
 from catalog.validate import validate_source
@@ -50,7 +51,13 @@ def check_data_dir(root: Path | str) -> CheckResult:
             f"{catalogue.manifest.content_hash[:12] or 'nothing'}, computed {digest[:12]}); review the change, then "
             "run `jiesu catalog stamp --bump patch|minor|major`", Location(src.display(MANIFEST_FILE))))
         return CheckResult(problems, None, digest)
-    return CheckResult([], catalogue, digest)
+    try:
+        catalogue.changes = read_changes(src.root)
+    except CatalogueError as exc:
+        return CheckResult(exc.problems, None, digest)
+    leaves = {leaf.code for leaf in catalogue.leaves()}
+    problems = [p for step in catalogue.changes.steps for p in check_against(step, leaves, catalogue.version)]
+    return CheckResult(problems, None if problems else catalogue, digest)
 
 
 def load_catalogue(root: Path | str | None = None) -> Catalogue:

@@ -26,13 +26,15 @@ class ScoredPath:
     codes: tuple[str, ...]
     names: tuple[str, ...]
     score: float
+    trained: bool = True   # False: a leaf the model has not learned yet (new or split), scored zero-shot
 
     @property
     def leaf(self) -> str:
         return self.codes[-1]
 
     def to_json(self) -> dict:
-        return {"codes": list(self.codes), "names": list(self.names), "score": round(self.score, 6)}
+        out = {"codes": list(self.codes), "names": list(self.names), "score": round(self.score, 6)}
+        return out if self.trained else out | {"trained": False}
 
 
 @dataclass(frozen=True)
@@ -56,14 +58,17 @@ class Classifier:
     """An exported model: top-k valid catalogue paths with calibrated probabilities and an abstain flag."""
 
     def __init__(self, directory: Path | str, *, int8: bool | None = None, threads: int | None = None,
-                 catalogue_version: str | None = None, allowed_leaves: set[str] | None = None):
+                 catalogue_version: str | None = None, allowed_leaves: set[str] | None = None,
+                 catalogue=None, new_leaves: set[str] = frozenset(), extra_texts: dict[str, list[str]] | None = None):
+        """With `catalogue`, the model serves that catalogue's leaves (model.space): its own carried through the
+        catalogue's change files, and new ones (`new_leaves` too) zero-shot; without, its own label set."""
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.directory = Path(directory)
         self.meta = read_meta(self.directory)
         self.labels = LabelSet.load(self.directory / LABELS_FILE)
-        if catalogue_version and catalogue_version != self.labels.catalogue_version:
+        if catalogue is None and catalogue_version and catalogue_version != self.labels.catalogue_version:
             raise ModelError(f"{self.directory}: built for catalogue {self.labels.catalogue_version}, the active "
                              f"catalogue is {catalogue_version}; retrain (`jiesu retrain`) or promote a matching model")
         self.version = self.meta["version"]
@@ -84,6 +89,26 @@ class Classifier:
         self.weights = calibration["level_weights"]
         self.threshold = calibration["thresholds"].get(str(calibration["abstain_precision"]))
         self.allowed = None if allowed_leaves is None else np.array([l in allowed_leaves for l in self.labels.leaves])
+        self.space = None if catalogue is None else self._space(catalogue, set(new_leaves), extra_texts)
+        self.leaves = self.labels.leaves if self.space is None else self.space.leaves
+        self.names = self.labels.names if self.space is None else self.space.names
+        self.trained = np.ones(len(self.leaves), bool) if self.space is None else self.space.trained
+
+    def _space(self, catalogue, new_leaves: set[str], extra_texts):
+        from catalog import CatalogueError
+        from model.space import OutputSpace
+
+        try:
+            steps = catalogue.changes.chain(self.labels.catalogue_version, catalogue.version)
+            return OutputSpace(self.labels, catalogue, steps, weights=self.weights, heads=self.meta.get("heads"),
+                               embed=self.embed, run=lambda texts: self.run(*self.encode(texts)),
+                               new_leaves=new_leaves, extra_texts=extra_texts)
+        except CatalogueError as exc:
+            raise ModelError(f"{self.directory}: built for catalogue {self.labels.catalogue_version}, the active "
+                             f"catalogue is {catalogue.version}: {exc.problems[0].message}; retrain "
+                             "(`jiesu retrain`) or promote a matching model") from None
+        except ValueError as exc:
+            raise ModelError(f"{self.directory}: {exc}") from None
 
     def encode(self, texts: list[str], titles: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         titles = titles or [""] * len(texts)
@@ -103,13 +128,17 @@ class Classifier:
     def logits(self, ids: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
         return self.run(ids, mask)[0]
 
-    def top(self, logits: list[np.ndarray], k: int):
-        """(top leaf indices, their calibrated probabilities) from a batch's logits."""
+    def top(self, logits: list[np.ndarray], k: int, embeddings: np.ndarray | None = None):
+        """(top indices into self.leaves, their calibrated probabilities) from a batch's logits."""
+        if self.space is not None:
+            scores = self.space.scores(logits, embeddings)
+            return top_paths(scores, self.temperature, k, np.isfinite(scores).any(0))
         return top_paths(path_scores(logits, self.paths, self.weights), self.temperature, k, self.allowed)
 
     def probabilities(self, texts: list[str], titles: list[str] | None = None, k: int = 3):
-        """(top leaf indices, their probabilities) for a batch."""
-        return self.top(self.logits(*self.encode(texts, titles)), k)
+        """(top indices into self.leaves, their probabilities) for a batch."""
+        logits, embeddings = self.run(*self.encode(texts, titles))
+        return self.top(logits, k, embeddings)
 
     def embed(self, texts: list[str], titles: list[str] | None = None) -> np.ndarray:
         """L2-normalised text embeddings from the fine-tuned encoder (float32, one row per text)."""
@@ -127,16 +156,22 @@ class Classifier:
                 k: int = 3) -> tuple[list[Prediction], np.ndarray | None]:
         """Predictions and embeddings from one pass of the encoder (embeddings None for older exports)."""
         logits, embeddings = self.run(*self.encode(texts, titles))
-        return self._predictions(*self.top(logits, k)), embeddings
+        return self._predictions(*self.top(logits, k, embeddings)), embeddings
 
     def _predictions(self, top: np.ndarray, probs: np.ndarray) -> list[Prediction]:
         out = []
         for row, row_probs in zip(top, probs):
-            paths = tuple(self._path(self.labels.leaves[i], float(p)) for i, p in zip(row, row_probs))
-            abstain = self.threshold is None or paths[0].score < self.threshold
+            paths = tuple(self._path(int(i), float(p)) for i, p in zip(row, row_probs))
+            threshold = self.threshold_for(paths[0].leaf)
+            abstain = threshold is None or paths[0].score < threshold
             out.append(Prediction(paths, abstain))
         return out
 
-    def _path(self, leaf: str, score: float) -> ScoredPath:
-        codes = tuple(ancestors_of(leaf))
-        return ScoredPath(codes, tuple(self.labels.names[c] for c in codes), score)
+    def threshold_for(self, leaf: str) -> float | None:
+        """The leaf's own threshold when retraining tuned one (`leaf_thresholds`), else the global one."""
+        own = self.meta["calibration"].get("leaf_thresholds") or {}
+        return own.get(leaf, own.get("*", self.threshold))
+
+    def _path(self, index: int, score: float) -> ScoredPath:
+        codes = tuple(ancestors_of(self.leaves[index]))
+        return ScoredPath(codes, tuple(self.names[c] for c in codes), score, bool(self.trained[index]))

@@ -1,5 +1,5 @@
-"""The model registry under $JIESU_HOME/models: every trained version kept, one marked current, and every
-promotion and rollback recorded (who, when, why)."""
+"""The model registry under $JIESU_HOME/models: every trained version kept, one marked current, at most one
+predicting in the shadow of it, and every promotion, rollback and shadow change recorded (who, when, why)."""
 from __future__ import annotations
 
 import json
@@ -23,8 +23,8 @@ class Registry:
     def _read(self) -> dict:
         path = self.root / REGISTRY_FILE
         if not path.exists():
-            return {"current": None, "history": []}
-        return json.loads(path.read_text(encoding="utf-8"))
+            return {"current": None, "shadow": None, "history": []}
+        return {"shadow": None} | json.loads(path.read_text(encoding="utf-8"))
 
     def _write(self, state: dict) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -42,7 +42,8 @@ class Registry:
             out.append({"version": meta["version"], "created_at": meta["created_at"],
                         "catalogue_version": meta["catalogue_version"], "path": str(directory),
                         "dev_leaf_acc": meta["calibration"].get("dev_leaf_acc"),
-                        "current": directory.name == self.current_version()})
+                        "current": directory.name == self.current_version(),
+                        "shadow": directory.name == self.shadow_version()})
         return sorted(out, key=lambda v: v["created_at"])
 
     def current_version(self) -> str | None:
@@ -50,6 +51,13 @@ class Registry:
 
     def current(self) -> Path | None:
         version = self.current_version()
+        return None if version is None else self.root / version
+
+    def shadow_version(self) -> str | None:
+        return self._read()["shadow"]
+
+    def shadow(self) -> Path | None:
+        version = self.shadow_version()
         return None if version is None else self.root / version
 
     def path(self, version: str) -> Path:
@@ -73,11 +81,28 @@ class Registry:
         self.path(previous)
         return self._switch(state, "rollback", previous, by=by, reason=reason, at=at)
 
+    def set_shadow(self, version: str | None, *, by: str, reason: str, at: datetime) -> dict:
+        """Let `version` predict beside the current model on live intake (None: stop shadowing)."""
+        state = self._read()
+        if version is not None:
+            self.path(version)
+            if version == state["current"]:
+                raise ModelError(f"{version} is the current model; a shadow must be another version")
+        entry = {"action": "shadow" if version else "unshadow", "version": version or state["shadow"],
+                 "previous": state["shadow"], "by": by, "reason": reason, "at": at.isoformat()}
+        state["shadow"] = version
+        return self._append(state, entry)
+
     def _switch(self, state: dict, action: str, version: str, *, by: str, reason: str, at: datetime) -> dict:
-        """Make `version` current and record who did it, when and why."""
+        """Make `version` current and record who did it, when and why (a promoted shadow stops shadowing)."""
         entry = {"action": action, "version": version, "previous": state["current"], "by": by,
                  "reason": reason, "at": at.isoformat()}
         state["current"] = version
+        if state["shadow"] == version:
+            state["shadow"] = None
+        return self._append(state, entry)
+
+    def _append(self, state: dict, entry: dict) -> dict:
         state["history"].append(entry)
         self._write(state)
         return entry

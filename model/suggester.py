@@ -23,7 +23,10 @@ class ClassifierSuggester:
         return self.advisor.advise(text, title=title, address=address, district=district, street=street)
 
 
+UNTRAINED = "untrained"   # a leaf the model has not learned yet (new or split in the catalogue), scored zero-shot
+
+
 def candidates_of(prediction, k: int) -> list[Candidate]:
     evidence = ("abstain",) if prediction.abstain else ()
-    return [Candidate(p.leaf, p.score, p.score, evidence if rank == 0 else ())
+    return [Candidate(p.leaf, p.score, p.score, (evidence if rank == 0 else ()) + (() if p.trained else (UNTRAINED,)))
             for rank, p in enumerate(prediction.paths[:k])]

@@ -11,16 +11,20 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from catalog import load_catalogue
 from catalog.deadlines import TZ
+from model.registry import REGISTRY_FILE
 from serving import errors, logs, metrics
-from serving.analytics import hotspot_views
+from serving.analytics import hotspot_views, insight_views
 from serving.analytics import views as analytics_views
 from serving.auth import views as auth_views
 from serving.autodispatch import views as autodispatch_views
+from serving.corrections import views as correction_views
 from serving.catalogue import pages as catalogue_pages
 from serving.cases import views as case_views
 from serving.catalogue import views as catalogue_views
 from serving.db import make_engine, session_factory
 from serving.migrate import is_current
+from serving.modelops import views as modelops_views
+from serving.modelops.watch import ModelWatch
 from serving.pages import views as page_views
 from serving.settings import Settings
 from serving.supervision import views as supervision_views
@@ -70,16 +74,33 @@ def _classifier(directory, catalogue, home, fall_back: bool):
     from model.suggester import ClassifierSuggester
 
     try:
-        classifier = Classifier(directory, catalogue_version=catalogue.version,
-                                allowed_leaves={leaf.code for leaf in catalogue.leaves()})
+        classifier = Classifier(directory, catalogue=catalogue)
         cases = LiveIndex(index_dir(home), f"classifier:{classifier.version}")
-        return ClassifierSuggester(classifier, DispatchAdvisor(catalogue, classifier, cases))
+        suggester = ClassifierSuggester(classifier, DispatchAdvisor(catalogue, classifier, cases))
+        suggester.shadow = _shadow(catalogue, home)
+        return suggester
     except ModelError:
         if not fall_back:
             raise
         log.exception("current model %s cannot serve catalogue %s; using the keyword baseline",
                       directory, catalogue.version)
         return _keyword(catalogue)
+
+
+def _shadow(catalogue, home):
+    """The registry's shadow model, predicting beside the current one; None when there is none or it cannot load."""
+    from model.classifier import Classifier, ModelError
+    from model.registry import Registry
+
+    directory = Registry.under(home).shadow()
+    if directory is None:
+        return None
+    try:
+        return Classifier(directory, catalogue=catalogue)
+    except ModelError:
+        log.exception("shadow model %s cannot serve catalogue %s; no shadow predictions", directory,
+                      catalogue.version)
+        return None
 
 
 UNSET = object()
@@ -100,6 +121,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     app.state.sessions = session_factory(app.state.engine)
     app.state.clock = clock
     app.state.suggester = make_suggester(settings.suggester, catalogue, settings.home) if suggester is UNSET else suggester
+    app.state.model_watch = None if suggester is not UNSET else ModelWatch(
+        settings.home / "models" / REGISTRY_FILE, lambda: make_suggester(settings.suggester, catalogue, settings.home))
     errors.install(app)
     metrics.install(app)
     logs.install(app)
@@ -124,12 +147,15 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
 
     app.include_router(auth_views.router)
     app.include_router(autodispatch_views.router)
+    app.include_router(correction_views.router)
+    app.include_router(modelops_views.router)
     app.include_router(catalogue_views.router)
     app.include_router(ticket_views.router)
     app.include_router(supervision_views.router)
     app.include_router(case_views.router)
     app.include_router(analytics_views.router)
     app.include_router(hotspot_views.router)
+    app.include_router(insight_views.router)
     app.include_router(catalogue_pages.router)
     app.include_router(workbench_views.router)
     app.include_router(page_views.router)

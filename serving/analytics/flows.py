@@ -201,15 +201,15 @@ def ranking(session: Session, *, catalogue: Catalogue, principal: Principal, mon
     codes = [row.code for row in rows]
     before = {r.code: r.figures[chosen.key].value for r in rows_of(current.previous_month(), codes)}
     year_ago = {r.code: r.figures[chosen.key].value for r in rows_of(current.a_year_earlier(), codes)}
-    ranked = _ranked(rows, chosen, before, year_ago)
-    return Ranking(current, by_cut, chosen, [r for r in ranked if own_unit is None or r.code == own_unit])
+    ranked_rows = ranked(rows, chosen, before, year_ago)
+    return Ranking(current, by_cut, chosen, [r for r in ranked_rows if own_unit is None or r.code == own_unit])
 
 
 def _change(now: float | int | None, then: float | int | None) -> float | int | None:
     return None if now is None or then is None else now - then
 
 
-def _ranked(rows: list[IndicatorRow], chosen: Indicator, before: dict, year_ago: dict) -> list[Ranked]:
+def ranked(rows: list[IndicatorRow], chosen: Indicator, before: dict, year_ago: dict) -> list[Ranked]:
     """Rows best first (the definition says whether higher or lower is better); equal values share a rank; rows
     without a value come last, unranked."""
     figure = {row.code: row.figures[chosen.key] for row in rows}

@@ -83,3 +83,10 @@ def _store(session: Session, catalogue: Catalogue, spike: Spike, now: datetime,
 def recent_warnings(session: Session, *, since: date) -> list[HotspotWarning]:
     return list(session.scalars(select(HotspotWarning).where(HotspotWarning.day >= since.isoformat())
                                 .order_by(HotspotWarning.day.desc(), HotspotWarning.score.desc())))
+
+
+def warnings_between(session: Session, *, first: date, last: date) -> list[HotspotWarning]:
+    """The warnings raised for the days first … last (both included), strongest first."""
+    return list(session.scalars(select(HotspotWarning).where(HotspotWarning.day >= first.isoformat(),
+                                                             HotspotWarning.day <= last.isoformat())
+                                .order_by(HotspotWarning.score.desc(), HotspotWarning.day)))

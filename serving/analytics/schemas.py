@@ -72,3 +72,15 @@ class RankingOut(BaseModel):
     by_name: str
     indicator: DefinitionOut
     rows: list[RankedOut]
+
+
+class ReportLinkOut(BaseModel):
+    kind: str = Field(description="daily, weekly or monthly")
+    kind_name: str
+    period: str = Field(description="2026-10-14, 2026-W42 or 2026-10")
+    title: str
+    html: str = Field(description="the page's URL")
+    xlsx: str = Field(description="the workbook's URL")
+    stored: bool = Field(description="generated already; otherwise it is generated when first opened")
+    complete: bool = Field(description="generated after its period was over (a running period's report is redone)")
+    generated_at: str | None

@@ -117,9 +117,18 @@ def _assigned(start: datetime, end: datetime, hours: int) -> Cohort:
     return Cohort(query, Assignment.id, Assignment.ticket_id, {"signed_in_time": in_time}, unit=Assignment.unit)
 
 
-def _visited(start: datetime, end: datetime, _hours: int) -> Cohort:
-    """Tickets return-visited in the period, each judged by its last visit in the period: what that visit recorded,
-    else (history imported without it) what the ticket says."""
+@dataclass(frozen=True)
+class LastVisits:
+    """The last return visit in a period of each ticket visited in it, and the satisfaction it stands for."""
+    query: Select
+    ticket_id: ColumnElement
+    visit: type[AuditEntry]
+    satisfaction: ColumnElement
+
+
+def _last_visits(start: datetime, end: datetime) -> LastVisits:
+    """Each ticket's last visit in the period; its satisfaction is what that visit recorded, else (history imported
+    without it) what the ticket says."""
     last = (select(AuditEntry.ticket_id, func.max(AuditEntry.id).label("visit_id"))
             .where(AuditEntry.action == Action.VISIT.value, _between(AuditEntry.at, start, end))
             .group_by(AuditEntry.ticket_id).subquery("last_visit"))
@@ -127,10 +136,17 @@ def _visited(start: datetime, end: datetime, _hours: int) -> Cohort:
     query = select().select_from(last).join(visit, visit.id == last.c.visit_id)
     satisfaction = func.coalesce(visit.details["satisfaction"].as_string(),
                                  _of_ticket(last.c.ticket_id, lambda t: t.satisfaction))
-    resolved = func.coalesce(visit.details["resolved"].as_boolean(), _of_ticket(last.c.ticket_id, lambda t: t.resolved))
-    solved = or_(resolved.is_(True), and_(resolved.is_(None), satisfaction != UNSATISFIED))
-    return Cohort(query, last.c.ticket_id, last.c.ticket_id,
-                  {"satisfied": satisfaction.in_(SATISFIED), "solved": solved})
+    return LastVisits(query, last.c.ticket_id, visit, satisfaction)
+
+
+def _visited(start: datetime, end: datetime, _hours: int) -> Cohort:
+    """Tickets return-visited in the period, each judged by its last visit in the period."""
+    visits = _last_visits(start, end)
+    resolved = func.coalesce(visits.visit.details["resolved"].as_boolean(),
+                             _of_ticket(visits.ticket_id, lambda t: t.resolved))
+    solved = or_(resolved.is_(True), and_(resolved.is_(None), visits.satisfaction != UNSATISFIED))
+    return Cohort(visits.query, visits.ticket_id, visits.ticket_id,
+                  {"satisfied": visits.satisfaction.in_(SATISFIED), "solved": solved})
 
 
 def _replied(start: datetime, end: datetime, _hours: int) -> Cohort:
@@ -233,7 +249,7 @@ def indicators(session: Session, *, catalogue: Catalogue, start: datetime, end: 
     counts = {name: tally(session, cohort=COHORTS[name](start, end, response_hours), by=by)
               for name in _cohorts_for([i.key for i in chosen])}
     wanted = list(codes) if codes is not None else _codes(catalogue, by, counts)
-    return [IndicatorRow(code, _name(catalogue, by, code),
+    return [IndicatorRow(code, code_name(catalogue, by, code),
                          {i.key: _figure(i, counts, code, _population(catalogue, by, code)) for i in chosen})
             for code in wanted]
 
@@ -282,7 +298,7 @@ def _population(catalogue: Catalogue, by: Cut, code: str | None) -> int | None:
     return None
 
 
-def _name(catalogue: Catalogue, by: Cut, code: str | None) -> str:
+def code_name(catalogue: Catalogue, by: Cut, code: str | None) -> str:
     """The Chinese name of a code of the cut."""
     if by is Cut.NONE:
         return catalogue.city.name
@@ -296,3 +312,46 @@ def _name(catalogue: Catalogue, by: Cut, code: str | None) -> str:
         return lookup()
     except KeyError:      # a code the active catalogue no longer has (older tickets): shown, and said so
         return f"{code}（不在当前清单中）"
+
+
+# --- what the reports show beside the indicators ---------------------------------------------------
+def created_times(session: Session, *, start: datetime, end: datetime) -> list[datetime]:
+    """When each ticket that 诉求量 counts over [start, end) was created (a report's volume trend buckets them)."""
+    return list(session.scalars(_created(start, end, DEFAULT_RESPONSE_HOURS).query.add_columns(Ticket.created_at)))
+
+
+def satisfaction_counts(session: Session, *, start: datetime, end: datetime) -> dict[str | None, int]:
+    """The tickets 满意率 counts over [start, end) per satisfaction of their last visit (None: none recorded)."""
+    _without_jit(session)
+    visits = _last_visits(start, end)
+    rows = visits.query.add_columns(visits.satisfaction.label("satisfaction")).subquery("visited")
+    query = select(rows.c.satisfaction, func.count()).group_by(rows.c.satisfaction)
+    return {satisfaction: int(count) for satisfaction, count in session.execute(query)}
+
+
+@dataclass(frozen=True)
+class Late:
+    """A ticket past its due time: replied late, or not replied yet."""
+    number: str | None
+    leaf: str | None
+    district: str | None
+    unit: str | None          # its latest lead unit (None: never dispatched)
+    due_at: datetime
+    replied_at: datetime | None
+    status: str
+
+    def hours_over(self, now: datetime) -> float:
+        return ((self.replied_at or now) - self.due_at).total_seconds() / 3600
+
+
+def overdue(session: Session, *, start: datetime, end: datetime, now: datetime) -> list[Late]:
+    """Tickets due in [start, end) and before `now` that were replied after their due time or are not replied yet
+    (merged duplicates excluded), longest overdue first."""
+    lead = aliased(Assignment, name="lead")
+    unit = (select(lead.unit).where(lead.ticket_id == Ticket.id, lead.role == "lead")
+            .order_by(lead.id.desc()).limit(1).scalar_subquery())
+    query = select(Ticket.number, Ticket.leaf, Ticket.district, unit, Ticket.due_at, Ticket.replied_at,
+                   Ticket.status).where(_between(Ticket.due_at, start, min(end, now)), Ticket.merged_into.is_(None),
+                                        or_(Ticket.replied_at.is_(None), Ticket.replied_at > Ticket.due_at))
+    late = [Late(*row) for row in session.execute(query)]
+    return sorted(late, key=lambda t: t.hours_over(now), reverse=True)

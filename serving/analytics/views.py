@@ -1,21 +1,29 @@
-"""HTTP handlers of the indicators: parse, authorise, call a flow, shape the answer."""
+"""HTTP handlers of the indicators and the reports: parse, authorise, call a flow, shape the answer."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 
-from fastapi import APIRouter, HTTPException
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Request, Response
 
 from serving.analytics import flows
 from serving.analytics.definitions import CUT_NAMES, DEFAULT_RESPONSE_HOURS, cuts, definitions
+from serving.analytics.reports import periods, store
 from serving.analytics.schemas import (DefinitionsOut, FigureOut, IndicatorRowOut, IndicatorsOut, RankedOut,
-                                       RankingOut)
+                                       RankingOut, ReportLinkOut)
 from serving.tickets.states import Role
 from serving.tickets.views import Ctx, require
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 READERS = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.MAINTAINER, Role.UNIT)
+REPORT_READERS = (Role.SUPERVISOR, Role.ADMIN)    # a report ranks every district and unit
+# A report is one self-contained page: its own inline CSS and SVG, no script, nothing fetched.
+REPORT_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                                             "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+                  "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
 
 
 @contextmanager
@@ -62,3 +70,26 @@ def get_ranking(ctx: Ctx, month: str, indicator: str, by: str | None = None,
                       by=result.by.value, by_name=CUT_NAMES[result.by],
                       indicator=result.indicator.rendered(response_hours),
                       rows=[RankedOut(**asdict(r)) for r in result.rows])
+
+
+@router.get("/reports", response_model=list[ReportLinkOut])
+def list_reports(ctx: Ctx, request: Request) -> list[ReportLinkOut]:
+    """The latest daily report, weekly analysis and monthly bulletin, and the ones stored, with their links."""
+    require(ctx, *REPORT_READERS)
+    return [ReportLinkOut(**link) for link in store.links(request.app.state.settings.home, ctx.now)]
+
+
+@router.get("/reports/{kind}/{period}.{fmt}")
+def get_report(ctx: Ctx, request: Request, kind: str, period: str, fmt: str) -> Response:
+    """A report as an HTML page or an XLSX workbook (daily/2026-10-14, weekly/2026-W42, monthly/2026-10): the stored
+    one, or generated now when there is none yet or its period was still running."""
+    require(ctx, *REPORT_READERS)
+    with unprocessable():
+        asked = periods.parse(periods.kind_of(kind), period, now=ctx.now, parameter="period")
+        fmt = store.format_of(fmt)
+    out = store.ensure(ctx.session, catalogue=ctx.catalogue, period=asked, now=ctx.now,
+                       home=request.app.state.settings.home)
+    name = f"{ctx.catalogue.city.name}12345{store.period_title(asked)}.{fmt}"
+    disposition = "inline" if fmt == "html" else "attachment"
+    headers = REPORT_HEADERS | {"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name)}"}
+    return Response((out / store.FILES[fmt]).read_bytes(), media_type=store.MEDIA_TYPES[fmt], headers=headers)

@@ -68,8 +68,7 @@ def predict(input: Annotated[Path, typer.Option("--input", help="JSON Lines: {\"
     settings = Settings.from_env()
     catalogue = open_catalogue(None)
     try:
-        classifier = Classifier(resolve_model(model, settings), catalogue_version=catalogue.version,
-                                allowed_leaves={leaf.code for leaf in catalogue.leaves()})
+        classifier = Classifier(resolve_model(model, settings), catalogue=catalogue)
     except ModelError as exc:
         raise fail(str(exc), EXIT_INVALID) from None
     if not input.exists():
@@ -155,6 +154,7 @@ def evaluate_model(model: ModelOpt = None,
 
 def current_model() -> None:
     """Print the current model's directory; exit 1 when there is none or it was built for another catalogue."""
+    from catalog import CatalogueError
     from model.classifier import ModelError, read_meta
     from model.registry import Registry
 
@@ -167,7 +167,10 @@ def current_model() -> None:
         meta = read_meta(directory)
     except ModelError as exc:
         raise fail(str(exc), EXIT_INVALID) from None
-    if meta["catalogue_version"] != catalogue.version:
+    try:
+        steps = catalogue.changes.chain(meta["catalogue_version"], catalogue.version)
+    except CatalogueError:
         raise fail(f"current model {meta['version']} was built for catalogue {meta['catalogue_version']}, "
-                   f"the active one is {catalogue.version}", EXIT_INVALID)
-    echo_json({"version": meta["version"], "path": str(directory), "catalogue_version": meta["catalogue_version"]})
+                   f"the active one is {catalogue.version}, and no change file links them", EXIT_INVALID) from None
+    echo_json({"version": meta["version"], "path": str(directory), "catalogue_version": meta["catalogue_version"],
+               "carried_through": [f"{s.from_version}→{s.to_version}" for s in steps]})

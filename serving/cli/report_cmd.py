@@ -1,4 +1,5 @@
-"""`jiesu report …`: the indicators of the 12345 reform (一比三率 and more) from the service database."""
+"""`jiesu report …`: the indicators of the 12345 reform (一比三率 and more) from the service database, and the
+leaders' reports built on them (daily, weekly, monthly, schedule: serving/cli/bulletin_cmd.py)."""
 from __future__ import annotations
 
 import unicodedata
@@ -7,9 +8,11 @@ from typing import Annotated, Optional
 
 import typer
 
+from serving.cli import bulletin_cmd
 from serving.cli.common import EXIT_INVALID, echo_json, fail, open_catalogue, settings_for
 
-app = typer.Typer(help="Reports: the indicators of the 12345 reform (一比三率 and more).", no_args_is_help=True)
+app = typer.Typer(help="Reports: the indicators of the 12345 reform (一比三率 and more), and the daily report, weekly "
+                       "analysis and monthly bulletin as HTML and XLSX with charts.", no_args_is_help=True)
 MISSING = "—"
 
 
@@ -111,3 +114,9 @@ def _table(asked, chosen, hours: int, rows) -> str:
     title = f"统计期 {asked.label}；按{CUT_NAMES[chosen]}；响应时限 {hours} 小时"
     notes = f"{MISSING} 表示分母为0或无人口数据。各指标的定义：jiesu report definitions"
     return "\n".join([title, line(header), *(line(cells) for cells in body), notes])
+
+
+app.command("daily")(bulletin_cmd.daily)
+app.command("weekly")(bulletin_cmd.weekly)
+app.command("monthly")(bulletin_cmd.monthly)
+app.command("schedule")(bulletin_cmd.schedule)

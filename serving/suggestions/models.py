@@ -19,6 +19,7 @@ class Suggestion(Base):
     catalogue_version: Mapped[str] = mapped_column(String(40))
     candidates: Mapped[list] = mapped_column(JSON, default=list)
     advice: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")  # place, units, similar cases
+    signals: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")  # urgency, flags, split proposal
     error: Mapped[str] = mapped_column(Text, default="")
     latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[datetime]

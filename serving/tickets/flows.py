@@ -8,8 +8,10 @@ from sqlalchemy.orm import Session
 
 from catalog import Catalogue
 from catalog.deadlines import due_at
-from catalog.rules import DispatchMode, TimeLimit, TimeLimitKind, UnitRule
+from catalog.rules import DispatchMode, TimeLimit, TimeLimitKind, UnitRule, Urgency, parse_time_limit
 from serving.auth.models import Principal
+from serving.signals.deadlines import handling_limit
+from serving.signals.service import higher, text_urgency
 from serving.suggestions.service import record_decision
 from serving.tickets import service
 from serving.tickets.models import Assignment, Ticket
@@ -31,6 +33,7 @@ class Context:
     principal: Principal
     now: datetime
     suggester: object | None = None   # anything with .version and .suggest(text, k); None: no model
+    signals: object | None = None     # urgency and risk flags (.detect(text, title)); None: not detected
 
 
 def guard(ctx: Context, ticket: Ticket, action: Action) -> None:
@@ -95,15 +98,19 @@ def dispatch(ctx: Context, ticket: Ticket, data: DispatchIn) -> Ticket:
     co = [c for c in dict.fromkeys(co) if c != lead]
     if mode is DispatchMode.PARALLEL and not co:
         raise FlowError("双派 needs at least one co-handler (协办): name co_units or use a leaf that has them")
+    urgency = Urgency(data.urgency or higher(rule.urgency.value, text_urgency(ctx.session, ticket_id=ticket.id)))
+    limit = handling_limit(ctx.catalogue, leaf, urgency, ctx.now)   # 立即办: the emergency limit when shorter
     ticket.leaf, ticket.dispatch_mode = leaf.code, mode.value
-    ticket.urgency, ticket.time_limit = rule.urgency.value, str(rule.time_limit)
-    ticket.due_at = due_at(ctx.now, rule.time_limit)
+    ticket.urgency, ticket.time_limit = urgency.value, str(limit)
+    ticket.due_at = due_at(ctx.now, limit)
     ticket.dispatched_at = ctx.now
     for assignment in ticket.active_assignments():
         assignment.active = False
     ticket.assignments.append(Assignment(unit=lead, role="lead", assigned_at=ctx.now))
     ticket.assignments.extend(Assignment(unit=c, role="co", assigned_at=ctx.now) for c in co)
     details = {"leaf": leaf.code, "lead": lead, "co": co, "mode": mode.value}
+    if limit != rule.time_limit:
+        details |= {"urgency": urgency.value, "time_limit": str(limit), "catalogue_time_limit": str(rule.time_limit)}
     record_decision(ctx.session, ticket_id=ticket.id, leaf=leaf.code, lead=lead, actor=ctx.principal.name,
                     now=ctx.now)
     return service.apply(ctx.session, ticket=ticket, action=Action.DISPATCH, principal=ctx.principal, now=ctx.now,
@@ -234,11 +241,13 @@ def close(ctx: Context, ticket: Ticket, data: NoteIn | None) -> Ticket:
 def reopen(ctx: Context, ticket: Ticket, data: ReasonIn) -> Ticket:
     """重办: back to the same units with a fresh time limit from now."""
     guard(ctx, ticket, Action.REOPEN)
+    if service.children(ctx.session, parent_id=ticket.id):
+        raise FlowError(f"ticket {ticket.number} was split; reopen the child ticket whose problem is not solved")
     ticket.reopen_count += 1
     ticket.closed_at = ticket.replied_at = ticket.signed_at = None
     ticket.satisfaction = ticket.resolved = None
-    leaf = ctx.catalogue.get(ticket.leaf)
-    ticket.due_at = due_at(ctx.now, leaf.dispatch.time_limit)
+    limit = ctx.catalogue.get(ticket.leaf).dispatch.time_limit   # a 立即办 ticket keeps its emergency limit
+    ticket.due_at = due_at(ctx.now, parse_time_limit(ticket.time_limit) if ticket.time_limit else limit)
     for assignment in ticket.active_assignments():
         assignment.signed_at = assignment.replied_at = None
     return service.apply(ctx.session, ticket=ticket, action=Action.REOPEN, principal=ctx.principal, now=ctx.now,

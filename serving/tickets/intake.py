@@ -1,5 +1,5 @@
-"""Intake: accept a ticket once per idempotency key, ask for a suggestion (fail soft), and dispatch it at once when
-its leaf's auto-dispatch threshold is met."""
+"""Intake: accept a ticket once per idempotency key, ask for a suggestion and the signals (fail soft), and dispatch it
+at once when its leaf's auto-dispatch threshold is met."""
 from __future__ import annotations
 
 import hashlib
@@ -8,6 +8,8 @@ from dataclasses import replace
 
 from serving.auth.models import Principal
 from serving.autodispatch.service import AUTO_ACTOR, Qualified, qualifies
+from serving.corrections.flows import shadow_predict
+from serving.signals import flows as signals
 from serving.suggestions import flows as suggestions
 from serving.suggestions.models import Suggestion
 from serving.tickets import service
@@ -50,6 +52,9 @@ def register(ctx: Context, data: TicketIn, idempotency_key: str | None) -> tuple
     suggestion = suggestions.suggest(ctx.session, suggester=ctx.suggester, catalogue=ctx.catalogue,
                                      ticket_id=ticket.id, text=data.text, title=data.title, address=data.address,
                                      district=data.district, street=data.street, now=ctx.now)
+    shadow_predict(ctx.session, shadow=getattr(ctx.suggester, "shadow", None), ticket_id=ticket.id, text=data.text,
+                   title=data.title, now=ctx.now)
+    signals.at_intake(ctx, ticket, suggestion)
     qualified = qualifies(ctx.session, suggestion=suggestion)
     if qualified is not None:
         auto_dispatch(ctx, ticket, suggestion, qualified)

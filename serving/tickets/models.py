@@ -43,6 +43,7 @@ class Ticket(Base):
     supervised_at: Mapped[datetime | None]      # entered the supervision pool (督办池)
     repeat_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # earlier tickets, same problem
     repeat_of: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))  # the earlier ticket it repeats
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)  # the ticket it was split from
     auto_dispatched: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     consultation_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # 会商
     resolved: Mapped[bool | None] = mapped_column(Boolean)          # return visit: was the problem solved

@@ -77,6 +77,21 @@ class DispatchIn(Strict):
     district: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     street: str | None = Field(default=None, pattern=r"^[A-Z]{2}\d{2}$")
     reason: str = Field(default="", max_length=500)
+    urgency: Literal["一般", "紧急", "立即办"] | None = Field(
+        default=None, description="the agent's call; default: the leaf's, raised to what the text shows (立即办 "
+                                  "shortens the time limit to the emergency limit)")
+
+
+class SplitItemIn(Strict):
+    span: str = Field(min_length=2, max_length=MAX_TEXT, description="the part of the complaint about this problem")
+    leaf: str = Field(pattern=r"^(\d\d){3,4}$")
+
+
+class SplitIn(Strict):
+    """拆分: the problems of the complaint, each to become a linked ticket; default: the stored proposal."""
+
+    items: list[SplitItemIn] | None = Field(default=None, min_length=2, max_length=6)
+    reason: str = Field(default="", max_length=500)
 
 
 class ReasonIn(Strict):
@@ -160,6 +175,19 @@ class SuggestionOut(BaseModel):
     chosen_rank: int | None
     accepted: bool | None
     advice: dict | None = None  # place, units (主办 / 协办 with reasons), similar cases; None without a trained model
+    signals: dict | None = None  # urgency, risk flags with scores and evidence, the split proposal; None: not detected
+
+
+class ChildOut(BaseModel):
+    id: int
+    number: str
+    status: str
+    status_name: str
+    leaf: str | None
+    leaf_path: str | None
+    lead_unit: str | None
+    text: str
+    due_at: datetime | None
 
 
 class TicketOut(BaseModel):
@@ -196,6 +224,8 @@ class TicketOut(BaseModel):
     lookback_at: datetime | None = None  # sampled for 回头看
     lookback_result: str | None = None   # passed | failed
     attachments: list[dict] = []         # metadata of photos, recordings … (files stay with the channel)
+    parent_id: int | None = None         # the ticket this one was split from
+    children: list[ChildOut] = []        # the tickets this one was split into
     catalogue_version: str
     created_at: datetime
     dispatched_at: datetime | None

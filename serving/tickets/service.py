@@ -14,7 +14,9 @@ from serving.tickets.states import Action, Role, Status, transition
 EVENTS = {Action.DISPATCH: "ticket.dispatched", Action.CLOSE: "ticket.closed", Action.ANSWER: "ticket.closed",
           Action.REOPEN: "ticket.reopened", Action.APPROVE_RETURN: "ticket.returned",
           Action.FORWARD: "ticket.dispatched", Action.REQUEST_CONSULTATION: "ticket.consultation",
-          Action.RESOLVE_CONSULTATION: "ticket.dispatched"}
+          Action.RESOLVE_CONSULTATION: "ticket.dispatched", Action.SPLIT: "ticket.split"}
+DONE = (Status.CLOSED, Status.ARCHIVED, Status.MERGED)   # a child in one of these no longer keeps its parent open
+SPLIT_ACTOR = Principal(name="jiesu-split", role="system", unit=None, key_hash="-", active=True)
 
 
 class NotFound(LookupError):
@@ -25,11 +27,13 @@ def find_by_idempotency_key(session: Session, *, key: str) -> Ticket | None:
     return session.scalar(select(Ticket).where(Ticket.idempotency_key == key))
 
 
-def add_ticket(session: Session, *, ticket: Ticket, principal: Principal, now: datetime) -> Ticket:
+def add_ticket(session: Session, *, ticket: Ticket, principal: Principal, now: datetime, reason: str = "",
+               details: dict | None = None) -> Ticket:
     session.add(ticket)
     session.flush()
     ticket.number = f"{now:%Y%m%d}{ticket.id:06d}"
-    record(session, ticket=ticket, principal=principal, action="register", before=None, now=now)
+    record(session, ticket=ticket, principal=principal, action="register", before=None, now=now, reason=reason,
+           details=details)
     return ticket
 
 
@@ -80,4 +84,25 @@ def apply(session: Session, *, ticket: Ticket, action: Action, principal: Princi
         emit(session, kind=EVENTS[action], ticket_id=ticket.id, now=now,
              payload={"number": ticket.number, "status": ticket.status, "leaf": ticket.leaf,
                       "units": [a.unit for a in ticket.active_assignments()]})
+    if ticket.parent_id is not None and (step.before in DONE) != (step.after in DONE):
+        _follow_children(session, session.get(Ticket, ticket.parent_id), now)
     return ticket
+
+
+def children(session: Session, *, parent_id: int) -> list[Ticket]:
+    return list(session.scalars(select(Ticket).where(Ticket.parent_id == parent_id).order_by(Ticket.id)))
+
+
+def _follow_children(session: Session, parent: Ticket, now: datetime) -> None:
+    """A split ticket closes when its last child closes, and waits again (已拆分) when a child is reopened."""
+    kids = children(session, parent_id=parent.id)
+    done = all(Status(k.status) in DONE for k in kids)
+    numbers = {"children": [k.number for k in kids]}
+    if done and parent.status == Status.SPLIT.value:
+        parent.closed_at = now
+        apply(session, ticket=parent, action=Action.CLOSE, principal=SPLIT_ACTOR, now=now,
+              reason="拆分出的工单已全部办结", details=numbers)
+    elif not done and parent.status == Status.CLOSED.value:
+        parent.closed_at = None
+        apply(session, ticket=parent, action=Action.REOPEN_SPLIT, principal=SPLIT_ACTOR, now=now,
+              reason="拆分出的工单重新办理，待全部办结后办结", details=numbers)

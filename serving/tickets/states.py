@@ -17,11 +17,12 @@ class Status(StrEnum):
     CLOSED = "closed"            # 已办结
     ARCHIVED = "archived"        # 已归档
     MERGED = "merged"            # 已合并 into another ticket (a duplicate)
+    SPLIT = "split"              # 已拆分: its problems became linked child tickets; closes when they all have
 
 
 STATUS_NAMES = {Status.REGISTERED: "已登记", Status.DISPATCHED: "已派单", Status.SIGNED: "办理中",
                 Status.REPLIED: "已答复", Status.VISITED: "已回访", Status.CLOSED: "已办结",
-                Status.ARCHIVED: "已归档", Status.MERGED: "已合并"}
+                Status.ARCHIVED: "已归档", Status.MERGED: "已合并", Status.SPLIT: "已拆分"}
 
 
 class Action(StrEnum):
@@ -45,6 +46,8 @@ class Action(StrEnum):
     REQUEST_CONSULTATION = "request_consultation"  # 会商: responsibility disputed or unclear
     RESOLVE_CONSULTATION = "resolve_consultation"  # the consultation names the handling units (商定办 / 指定办)
     LOOKBACK = "lookback"                    # 回头看: a supervisor re-checks a closed ticket
+    SPLIT = "split"                          # 拆分: several problems become linked child tickets
+    REOPEN_SPLIT = "reopen_split"            # a child of a closed split ticket was reopened: the parent waits again
 
 
 class Role(StrEnum):
@@ -62,6 +65,9 @@ TRANSITIONS: dict[tuple[Status, Action], tuple[frozenset[Role], Status]] = {
     (S.REGISTERED, A.DISPATCH): (frozenset({R.AGENT, R.SUPERVISOR, R.SYSTEM}), S.DISPATCHED),
     (S.REGISTERED, A.ANSWER): (frozenset({R.AGENT}), S.CLOSED),
     (S.REGISTERED, A.MERGE): (frozenset({R.AGENT, R.SUPERVISOR}), S.MERGED),
+    (S.REGISTERED, A.SPLIT): (frozenset({R.AGENT, R.SUPERVISOR}), S.SPLIT),
+    (S.SPLIT, A.CLOSE): (frozenset({R.SYSTEM}), S.CLOSED),       # when its last child closes
+    (S.CLOSED, A.REOPEN_SPLIT): (frozenset({R.SYSTEM}), S.SPLIT),
     (S.DISPATCHED, A.FORWARD): (frozenset({R.UNIT}), S.DISPATCHED),
     (S.DISPATCHED, A.SIGN): (frozenset({R.UNIT}), S.SIGNED),
     (S.SIGNED, A.REPLY): (frozenset({R.UNIT}), S.REPLIED),

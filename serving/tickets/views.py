@@ -11,15 +11,18 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from serving.auth.models import Principal
+from serving.modelops.watch import current_suggester
 from serving.requests import DbSession, current_principal
+from serving.signals.service import detector_for, shown
 from serving.supervision import consultation, lookback
 from serving.supervision.levels import warning_level
-from serving.tickets import flows, intake, service
+from serving.tickets import flows, intake, service, split
 from serving.tickets.models import Ticket
 from serving.suggestions import service as suggestion_service
-from serving.tickets.schemas import (AnswerIn, AssignmentOut, AuditOut, CandidateOut, ConsultationIn, DecisionIn,
-                                     DispatchIn, ExtensionIn, ForwardIn, LookbackIn, MergeIn, NoteIn, ReasonIn, ReplyIn,
-                                     SuggestionOut, TicketIn, TicketOut, TicketPage, VisitIn)
+from serving.tickets.schemas import (AnswerIn, AssignmentOut, AuditOut, CandidateOut, ChildOut, ConsultationIn,
+                                     DecisionIn, DispatchIn, ExtensionIn, ForwardIn, LookbackIn, MergeIn, NoteIn,
+                                     ReasonIn, ReplyIn, SplitIn, SuggestionOut, TicketIn, TicketOut, TicketPage,
+                                     VisitIn)
 from serving.tickets.states import STATUS_NAMES, Action, Role, Status, allowed_actions
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
@@ -27,8 +30,9 @@ router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
 def context(request: Request, session: DbSession,
             principal: Annotated[Principal, Depends(current_principal)]) -> flows.Context:
-    return flows.Context(session, request.app.state.catalogue, principal, request.app.state.clock(),
-                         request.app.state.suggester)
+    suggester = current_suggester(request.app)
+    return flows.Context(session, request.app.state.catalogue, principal, request.app.state.clock(), suggester,
+                         detector_for(request.app, suggester))
 
 
 Ctx = Annotated[flows.Context, Depends(context)]
@@ -66,7 +70,7 @@ def out(ctx: flows.Context, ticket: Ticket, suggestion=_LOOKUP) -> TicketOut:
         supervised=ticket.supervised_at is not None, repeat_count=ticket.repeat_count, repeat_of=ticket.repeat_of,
         auto_dispatched=ticket.auto_dispatched, consultation_pending=ticket.consultation_pending,
         resolved=ticket.resolved, lookback_at=ticket.lookback_at, lookback_result=ticket.lookback_result,
-        attachments=ticket.attachments or [],
+        attachments=ticket.attachments or [], parent_id=ticket.parent_id, children=_children(ctx, ticket),
         catalogue_version=ticket.catalogue_version, created_at=ticket.created_at,
         dispatched_at=ticket.dispatched_at, closed_at=ticket.closed_at, assignments=assignments,
         suggestion=_suggestion_out(catalogue, suggestion),
@@ -80,7 +84,20 @@ def _suggestion_out(catalogue, suggestion) -> SuggestionOut | None:
                                evidence=c["evidence"]) for c in suggestion.candidates if c["leaf"] in catalogue]
     return SuggestionOut(status=suggestion.status, source=suggestion.source, candidates=candidates,
                          chosen_rank=suggestion.chosen_rank, accepted=suggestion.accepted,
-                         advice=suggestion.advice or None)
+                         advice=suggestion.advice or None, signals=shown(catalogue, suggestion.signals))
+
+
+SPLIT_STATES = (Status.SPLIT.value, Status.CLOSED.value, Status.ARCHIVED.value)
+
+
+def _children(ctx: flows.Context, ticket: Ticket) -> list[ChildOut]:
+    """The tickets a split ticket became (looked up only where one can be: no leaf of its own)."""
+    if ticket.leaf is not None or ticket.status not in SPLIT_STATES:
+        return []
+    return [ChildOut(id=k.id, number=k.number, status=k.status, status_name=STATUS_NAMES[Status(k.status)],
+                     leaf=k.leaf, leaf_path=ctx.catalogue.path_name(k.leaf) if k.leaf in ctx.catalogue else None,
+                     lead_unit=k.lead().unit if k.lead() else None, text=k.text, due_at=k.due_at)
+            for k in service.children(ctx.session, parent_id=ticket.id)]
 
 
 def act(ctx: flows.Context, ticket_id: int, step: Callable[[Ticket], Ticket]) -> TicketOut:
@@ -148,6 +165,13 @@ def audit(ticket_id: int, ctx: Ctx) -> list[AuditOut]:
 @router.post("/{ticket_id}/dispatch", response_model=TicketOut)
 def dispatch(ticket_id: int, body: DispatchIn, ctx: Ctx) -> TicketOut:
     return act(ctx, ticket_id, lambda t: flows.dispatch(ctx, t, body))
+
+
+@router.post("/{ticket_id}/split", response_model=TicketOut)
+def split_ticket(ticket_id: int, ctx: Ctx, body: SplitIn | None = None) -> TicketOut:
+    """拆分: one linked ticket per problem (default: the proposal stored at intake), each dispatched by its leaf; the
+    parent closes when they all have."""
+    return act(ctx, ticket_id, lambda t: split.split(ctx, t, body))
 
 
 @router.post("/{ticket_id}/answer", response_model=TicketOut)

@@ -13,6 +13,8 @@ class StatusOut(BaseModel):
     suggester: str | None    # the suggester's version (classifier:…, keyword:…), None without one
     catalogue_version: str
     now: datetime            # the service's clock
+    signals: str | None = None   # the urgency and risk detector: learned:<version> or the keyword rules' version
+    signals_fallback: str = ""   # why the keyword rules answer, when they do
 
 
 class DraftIn(Strict):
@@ -20,6 +22,16 @@ class DraftIn(Strict):
 
     caller_phone: str | None = TicketIn.model_fields["caller_phone"]
     address: str = Field(default="", max_length=300)
+
+
+class SignalDraftIn(Strict):
+    """A call not yet registered: its text, and the place when the agent knows it (for the split items' units)."""
+
+    text: str = TicketIn.model_fields["text"]
+    title: str = TicketIn.model_fields["title"]
+    address: str = TicketIn.model_fields["address"]
+    district: str | None = TicketIn.model_fields["district"]
+    street: str | None = TicketIn.model_fields["street"]
 
 
 class EarlierTicketOut(BaseModel):
@@ -103,6 +115,7 @@ class CorrectionsOut(BaseModel):
 
 class BoardOut(BaseModel):
     now: datetime
+    urgent: list[TicketOut]              # 立即办 (by the text or the leaf), not yet replied to: newest first
     overdue: list[TicketOut]             # being handled past the due time
     pool: list[TicketOut]                # 督办池
     repeats: list[TicketOut]             # the third (or later) complaint about the same problem

@@ -20,6 +20,8 @@ from serving.tickets.models import Ticket
 from serving.tickets.states import Status
 
 UNSATISFIED = "不满意"
+URGENT_NOW = "立即办"
+OPEN = (Status.REGISTERED.value, *WATCHED)     # not yet replied to
 EARLIER_LIMIT = 10
 
 
@@ -123,6 +125,7 @@ def corrections(session: Session) -> Corrections:
 # --- the supervisor's lists -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class Board:
+    urgent: list[Ticket]
     overdue: list[Ticket]
     pool: list[Ticket]
     repeats: list[Ticket]
@@ -138,6 +141,7 @@ def board(session: Session, *, now: datetime, repeat_at: int, limit: int = 100) 
 
     handling = Ticket.status.in_(WATCHED)
     return Board(
+        urgent=tickets(Ticket.urgency == URGENT_NOW, Ticket.status.in_(OPEN), order=Ticket.created_at.desc()),
         overdue=tickets(handling, Ticket.due_at < now, order=Ticket.due_at),
         pool=supervision_pool(session)[:limit],
         repeats=tickets(Ticket.repeat_count >= repeat_at - 1, Ticket.created_at >= now - REPEAT_WINDOW,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
+from serving.signals.service import analyse, shown
 from serving.suggestions import service as suggestion_service
 from serving.supervision.flows import REPEAT_THRESHOLD
 from serving.tickets.flows import Context
@@ -14,7 +15,8 @@ from serving.tickets.states import STATUS_NAMES, Role, Status
 from serving.tickets.views import Ctx, out, require
 from serving.workbench import service
 from serving.workbench.schemas import (BoardOut, CorrectedLeafOut, CorrectionOut, CorrectionPairOut, CorrectionsOut,
-                                       DraftIn, EarlierTicketOut, PreviewOut, RepeatsOut, StatusOut, UnitRefOut)
+                                       DraftIn, EarlierTicketOut, PreviewOut, RepeatsOut, SignalDraftIn, StatusOut,
+                                       UnitRefOut)
 
 router = APIRouter(prefix="/api/v1/workbench", tags=["workbench"])
 AGENTS = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
@@ -28,7 +30,8 @@ def status(ctx: Ctx) -> StatusOut:
     require(ctx, *AGENTS)
     return StatusOut(model_available=hasattr(ctx.suggester, "advise"),
                      suggester=getattr(ctx.suggester, "version", None), catalogue_version=ctx.catalogue.version,
-                     now=ctx.now)
+                     now=ctx.now, signals=getattr(ctx.signals, "version", None),
+                     signals_fallback=getattr(ctx.signals, "fallback", ""))
 
 
 def path_of(ctx: Context, code: str | None) -> str | None:
@@ -56,6 +59,16 @@ def repeats(body: DraftIn, ctx: Ctx) -> RepeatsOut:
 
 def unit_ref(ctx: Context, code: str) -> UnitRefOut:
     return UnitRefOut(code=code, name=ctx.catalogue.unit(code).name)
+
+
+@router.post("/signals")
+def signals(body: SignalDraftIn, ctx: Ctx) -> dict:
+    """Urgency, risk flags with their evidence, and the split proposal for a call not yet registered (the learned
+    model when one is current, else the keyword rules: `source` and `fallback` say which and why)."""
+    require(ctx, *AGENTS)
+    found = analyse(ctx.signals, ctx.suggester, ctx.catalogue, text=body.text, title=body.title, address=body.address,
+                    district=body.district, street=body.street)
+    return shown(ctx.catalogue, found)
 
 
 @router.get("/preview", response_model=PreviewOut)
@@ -94,7 +107,8 @@ def corrections(ctx: Ctx, recent: Annotated[int, Query(ge=0, le=500)] = 50) -> C
 
 @router.get("/board", response_model=BoardOut)
 def board(ctx: Ctx) -> BoardOut:
-    """The supervisor's lists: overdue, 督办池, repeated ≥ 3, 不满意 and 重办, and requests waiting for a decision."""
+    """The supervisor's lists: 立即办 not yet replied to, overdue, 督办池, repeated ≥ 3, 不满意 and 重办, and requests
+    waiting for a decision."""
     require(ctx, *SUPERVISORS)
     lists = vars(service.board(ctx.session, now=ctx.now, repeat_at=REPEAT_THRESHOLD))
     ids = {t.id for tickets in lists.values() for t in tickets}

@@ -35,7 +35,7 @@ class DataSection(_Strict):
     dev: float = Field(0.1, gt=0, lt=1)
     split_seed: int = 7
     limit_leaves: int = Field(0, ge=0)    # train on the first N leaves only (tests, smoke runs); 0 = all
-    exclude_leaves: list[str] = []       # leaves whose texts are withheld (zero-shot simulations)
+    exclude_leaves: list[str] = []       # leaves the model does not learn at all (new-leaf simulations)
 
 
 class TrainSection(_Strict):
@@ -73,6 +73,22 @@ class ExportSection(_Strict):
     parity_texts: int = Field(64, ge=1)
 
 
+class RetrainSection(_Strict):
+    """`jiesu retrain`: continue from the current model on the corpus and the agents' decisions, then gate."""
+    epochs: int = Field(1, ge=1)
+    lr_scale: float = Field(0.5, gt=0)            # learning rates relative to [train]
+    decision_weight: float = Field(1.0, ge=0)     # an agent's decision that confirmed the model's top leaf
+    correction_weight: float = Field(3.0, ge=0)   # an agent's decision that overrode the model
+    half_life_days: float = Field(90.0, gt=0)     # a decision's weight halves every this many days (recent first)
+    holdout: float = Field(0.2, ge=0, lt=1)       # the most recent share of corrections, held out for evaluation
+    history_sample: float = Field(1.0, gt=0, le=1)  # the share of each leaf's corpus texts replayed beside the
+                                                  # decisions (less: a faster retraining; rehearsal keeps the rest)
+    precision_target: float = Field(0.95, gt=0, le=1)   # per-leaf thresholds are tuned for this precision
+    min_support: int = Field(5, ge=1)             # a leaf needs this many held-out predictions for its own threshold
+    max_regression: float = Field(0.005, ge=0)    # gate: held-out leaf accuracy may drop at most this much
+    require_better_on_corrections: bool = True    # gate: the candidate must beat the current model on them
+
+
 class TrainConfig(_Strict):
     name: str = "default"
     base: BaseSection = BaseSection()
@@ -80,6 +96,7 @@ class TrainConfig(_Strict):
     train: TrainSection = TrainSection()
     calibration: CalibrationSection = CalibrationSection()
     export: ExportSection = ExportSection()
+    retrain: RetrainSection = RetrainSection()
 
     def base_path(self, home: Path) -> str:
         """The base model: $JIESU_HOME expanded; a path when it exists, else taken as a hub id."""

@@ -11,6 +11,7 @@ from tokenizers import Tokenizer
 
 from catalog import Catalogue
 from model.labels import LabelSet
+from model.space import leaf_description
 from model.text import classifier_input
 from training.classifier.config import DataSection
 from training.corpus.splits import SplitConfig, held_out_text_split
@@ -24,6 +25,7 @@ class Example:
     text: str       # the raw body
     title: str
     leaf: str
+    weight: float = 1.0   # in the loss (retraining weighs agents' recent corrections more)
 
 
 def label_set_for(catalogue: Catalogue, leaves: list[str] | None = None) -> LabelSet:
@@ -33,32 +35,34 @@ def label_set_for(catalogue: Catalogue, leaves: list[str] | None = None) -> Labe
 
 
 def chosen_leaves(catalogue: Catalogue, data: DataSection) -> list[str]:
+    """The leaves the model learns: the first `limit_leaves` (0 = all), less the withheld ones, which the model
+    does not know at all (as if the catalogue did not have them yet)."""
     leaves = [leaf.code for leaf in catalogue.leaves()]
-    return leaves[: data.limit_leaves] if data.limit_leaves else leaves
+    leaves = leaves[: data.limit_leaves] if data.limit_leaves else leaves
+    withheld = set(data.exclude_leaves)
+    return [leaf for leaf in leaves if leaf not in withheld]
 
 
-def corpus_split(catalogue: Catalogue, data: DataSection,
-                 texts: list[HandText] | None = None) -> dict[str, list[Example]]:
-    """Train/dev/test examples from the hand-written corpus (the same split the corpus report checks)."""
+def corpus_split(catalogue: Catalogue, data: DataSection, texts: list[HandText] | None = None,
+                 leaves: set[str] | None = None) -> dict[str, list[Example]]:
+    """Train/dev/test examples from the hand-written corpus (the same split the corpus report checks), for the
+    config's leaves or the ones given."""
     if texts is None:
         texts, _ = load_texts(catalogue, include_catalogue=data.catalogue_examples)
     sides = held_out_text_split(texts, SplitConfig(test=data.test, dev=data.dev, seed=data.split_seed))
-    keep = set(chosen_leaves(catalogue, data))
-    withheld = set(data.exclude_leaves)
+    keep = set(chosen_leaves(catalogue, data)) if leaves is None else set(leaves)
     out: dict[str, list[Example]] = {s: [] for s in SPLITS}
     for text, side in zip(texts, sides):
-        if text.leaf in keep and not (side == "train" and text.leaf in withheld):
+        if text.leaf in keep:
             out[side].append(Example(text.body, text.title, text.leaf))
     if data.node_names:
-        out["train"] += [Example(description_text(catalogue, code), "", code) for code in sorted(keep - withheld)]
+        out["train"] += [Example(description_text(catalogue, code), "", code) for code in sorted(keep)]
     return out
 
 
 def description_text(catalogue: Catalogue, code: str) -> str:
-    """A leaf described in the catalogue's own words: its path, description and keywords."""
-    node = catalogue.get(code)
-    words = "、".join([*node.keywords, *node.aliases][:12])
-    return "，".join(p for p in (catalogue.path_name(code, "，"), node.description, words) if p)
+    """A leaf described in the catalogue's own words (model.space.leaf_description)."""
+    return leaf_description(catalogue, code)
 
 
 def load_tokenizer(path: Path, max_length: int) -> Tokenizer:
@@ -74,7 +78,8 @@ def model_inputs(examples: list[Example], prefix: str) -> list[str]:
 
 def to_dataset(examples: list[Example], labels: LabelSet, tokenizer: Tokenizer, prefix: str) -> Dataset:
     """A `datasets.Dataset` with input_ids and each level's target."""
-    dataset = Dataset.from_dict({"input": model_inputs(examples, prefix), "leaf": [e.leaf for e in examples]})
+    dataset = Dataset.from_dict({"input": model_inputs(examples, prefix), "leaf": [e.leaf for e in examples],
+                                 "weight": [e.weight for e in examples]})
 
     def encode(batch):
         ids = [enc.ids for enc in tokenizer.encode_batch(batch["input"])]

@@ -90,7 +90,7 @@ def export_model(prep, config: TrainConfig, directory: Path, *, version: str, ca
     meta = {"version": version, "created_at": created_at.isoformat(), "catalogue_version": prep.labels.catalogue_version,
             "config": config.model_dump(), "base": prep.base_info, "max_length": config.data.max_length,
             "prefix": config.base.prefix, "pad_id": prep.pad_id, "calibration": calibration, "training": training,
-            "int8_default": False, "leaves": len(prep.labels.leaves)}
+            "int8_default": False, "leaves": len(prep.labels.leaves), "heads": head_summary(prep.model)}
     write_meta(staging, meta)
     dev = prep.datasets.get("dev") or prep.datasets["train"]
     texts = list(dev["input"][: config.export.parity_texts])
@@ -100,6 +100,12 @@ def export_model(prep, config: TrainConfig, directory: Path, *, version: str, ca
     shutil.rmtree(directory, ignore_errors=True)
     staging.rename(directory)
     return directory
+
+
+def head_summary(model) -> dict:
+    """What inference needs to score classes the heads lack (zero-shot leaves) on the heads' own scale."""
+    return {"scale": float(model.heads[0].scale),
+            "bias_mean": [float(head.bias.detach().mean()) for head in model.heads]}
 
 
 def write_meta(directory: Path, meta: dict) -> None:

@@ -52,5 +52,11 @@ def truncate_layers(encoder: nn.Module, layers: int) -> nn.Module:
     return encoder
 
 
-def hierarchical_loss(logits: tuple[torch.Tensor, ...], targets: torch.Tensor, weights: list[float]) -> torch.Tensor:
-    return sum(w * F.cross_entropy(lg, targets[:, level]) for level, (lg, w) in enumerate(zip(logits, weights)) if w)
+def hierarchical_loss(logits: tuple[torch.Tensor, ...], targets: torch.Tensor, weights: list[float],
+                      sample_weights: torch.Tensor | None = None) -> torch.Tensor:
+    """Each level's cross-entropy, weighted per level and (when given) per example."""
+    if sample_weights is None:
+        sample_weights = torch.ones(targets.shape[0])
+    norm = sample_weights.sum().clamp(min=1e-12)
+    return sum(w * (F.cross_entropy(lg, targets[:, level], reduction="none") * sample_weights).sum() / norm
+               for level, (lg, w) in enumerate(zip(logits, weights)) if w)

@@ -74,8 +74,12 @@ def batch_tensors(columns: dict, indices: list[int], pad_id: int):
     return torch.from_numpy(ids), torch.from_numpy(mask), torch.tensor([columns["targets"][i] for i in indices])
 
 
+def batch_weights(columns: dict, indices: list[int]) -> torch.Tensor:
+    return torch.tensor([columns["weight"][i] for i in indices], dtype=torch.float32)
+
+
 def columns_of(dataset) -> dict:
-    return {name: dataset[name] for name in ("input_ids", "targets", "length")}
+    return {name: dataset[name] for name in ("input_ids", "targets", "length", "weight")}
 
 
 @torch.no_grad()
@@ -151,11 +155,14 @@ class LoopResult:
     stopped: str
 
 
-def run_epochs(prep: Prepared, config: TrainConfig, progress: bool = True) -> LoopResult:
-    """Train with early stopping on dev leaf accuracy; the best epoch's weights are kept."""
+def run_epochs(prep: Prepared, config: TrainConfig, progress: bool = True,
+               on_step: Callable[[int, int], None] | None = None) -> LoopResult:
+    """Train with early stopping on dev leaf accuracy; the best epoch's weights are kept. `on_step(done, total)`
+    hears about every 20th batch (jobs report their progress with it)."""
     t = config.train
     train = columns_of(prep.datasets["train"])
     steps = t.epochs * -(-len(train["length"]) // t.batch_size)
+    done = 0
     optimizer, schedule = optimizer_for(prep.model, config, steps)
     started, best, best_state, history, waited, stopped = time.monotonic(), -1.0, None, [], 0, "epochs"
     for epoch in range(t.epochs):
@@ -165,12 +172,15 @@ def run_epochs(prep: Prepared, config: TrainConfig, progress: bool = True) -> Lo
         total = 0.0
         for i, batch in enumerate(bar):
             ids, mask, targets = batch_tensors(train, batch, prep.pad_id)
-            loss = hierarchical_loss(prep.model(ids, mask), targets, t.level_weights)
+            loss = hierarchical_loss(prep.model(ids, mask), targets, t.level_weights, batch_weights(train, batch))
             loss.backward()
             torch.nn.utils.clip_grad_norm_(prep.model.parameters(), 1.0)
             optimizer.step(), schedule.step(), optimizer.zero_grad()
             total += loss.item()
             bar.set_postfix(loss=f"{total / (i + 1):.3f}")
+            done += 1
+            if on_step is not None and done % 20 == 0:
+                on_step(done, steps)
             if t.max_minutes and time.monotonic() - started > t.max_minutes * 60:
                 stopped = "time budget"
                 break

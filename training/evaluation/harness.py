@@ -24,7 +24,7 @@ def classifier_predictions(classifier: Classifier, examples: list[Example], batc
     for start in tqdm(range(0, len(examples), batch), desc=desc, unit="batch"):
         chunk = examples[start:start + batch]
         top, p = classifier.probabilities([e.text for e in chunk], [e.title for e in chunk], K)
-        codes += [[classifier.labels.leaves[i] for i in row] for row in top]
+        codes += [[classifier.leaves[i] for i in row] for row in top]
         probs.append(p)
     return Predictions([e.leaf for e in examples], codes, np.concatenate(probs))
 

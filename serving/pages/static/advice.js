@@ -4,7 +4,8 @@ import { el, fill, fmtShare, fmtTime } from "./ui.js";
 // The top-3 leaves of the advice: {leaf, path, probability}.
 export function candidatesOf(advice) {
   const paths = (advice && advice.prediction && advice.prediction.paths) || [];
-  return paths.slice(0, 3).map((p) => ({ leaf: p.codes[p.codes.length - 1], path: p.names.join(" > "), probability: p.score }));
+  return paths.slice(0, 3).map((p) => ({ leaf: p.codes[p.codes.length - 1], path: p.names.join(" > "), probability: p.score,
+    untrained: p.trained === false }));
 }
 
 export function renderCandidates(list, candidates, chosen, onChoose) {
@@ -15,6 +16,7 @@ export function renderCandidates(list, candidates, chosen, onChoose) {
       dataset: { leaf: c.leaf, rank: i + 1 }, onclick: () => onChoose(i + 1),
     }, el("kbd", {}, String(i + 1)), " ", el("span", { class: "path" }, c.path), " ",
     el("span", { class: "share" }, fmtShare(c.probability)),
+    c.untrained ? el("span", { class: "badge yellow", title: "清单新增或拆分的事项，模型尚未用它训练，按清单描述和示例推荐" }, "新事项·未训练") : "",
     el("meter", { min: 0, max: 1, value: c.probability, "aria-hidden": "true" }));
   }));
   const index = candidates.findIndex((c) => chosen && chosen.leaf === c.leaf);

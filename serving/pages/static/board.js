@@ -1,12 +1,12 @@
-// The supervisor's board: today's and this month's indicators (figures from the analytics API, drawn as SVG),
-// and the lists to act on: overdue, 督办池, repeated, 不满意, waiting for a decision, 回头看.
+// The supervisor's board: today's and this month's indicators (figures from the analytics API, drawn as SVG), links
+// to the reports, and the lists to act on: overdue, 督办池, repeated, 不满意, waiting for a decision, 回头看.
 import { api } from "./api.js";
 import { barChart } from "./chart.js";
 import { ticketDetail, ticketList } from "./ticket.js";
-import { $, clearError, el, fmtShare, fmtTime, showError, wireHeader } from "./ui.js";
+import { $, badge, clearError, el, fmtShare, fmtTime, showError, wireHeader } from "./ui.js";
 
 const TILES = ["volume", "response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate", "per_10k"];
-const LISTS = [["overdue", "超期未办结"], ["pool", "督办池"], ["repeats", "重复诉求（同一问题第 3 次及以上）"],
+const LISTS = [["urgent", "立即办（未答复）"], ["overdue", "超期未办结"], ["pool", "督办池"], ["repeats", "重复诉求（同一问题第 3 次及以上）"],
   ["unsatisfied", "不满意及重办"], ["pending", "待审批（退单、延期、会商）"], ["lookback", "待回头看"]];
 const SHANGHAI = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit" });
 
@@ -137,10 +137,70 @@ async function loadHotspots() {
   }
 }
 
+// The reports: the latest daily, weekly and monthly one, and those already generated, each as a page and a workbook.
+async function loadReports() {
+  const error = $("#rep-error");
+  clearError(error);
+  try {
+    const reports = await api("/api/v1/analytics/reports");
+    const head = el("tr", {}, ...["类型", "期间", "打开", "状态"].map((h) => el("th", { scope: "col" }, h)));
+    const rows = reports.map((r) => el("tr", { dataset: { kind: r.kind, period: r.period } },
+      el("td", {}, r.kind_name), el("td", {}, r.title),
+      el("td", {}, el("a", { href: r.html, target: "_blank", rel: "noopener", class: "report-html" }, "HTML 页面"), " · ",
+        el("a", { href: r.xlsx, class: "report-xlsx" }, "XLSX 工作簿")),
+      el("td", {}, r.stored ? `已生成 ${fmtTime(r.generated_at)}${r.complete ? "" : "（阶段数据）"}` : "打开时生成")));
+    $("#reports").replaceChildren(el("table", { class: "figures" }, el("thead", {}, head), el("tbody", {}, ...rows)));
+  } catch (failure) {
+    showError(error, failure);
+  }
+}
+
+// Emerging topics of the last 7 days: words and main leaf, size, why flagged, the 8 weeks before, examples.
+async function loadTopics() {
+  const error = $("#topics-error");
+  clearError(error);
+  try {
+    const found = await api("/api/v1/analytics/topics?days=7&limit=10");
+    $("#topics-note").textContent = `近 7 天 ${found.tickets} 件与前 8 周比较，新出现和激增的在前（${found.vectors_name}）`;
+    const head = el("tr", {}, ...["话题（关键词·主要事项）", "件数", "标记", "前 8 周同类", "代表工单"].map((h) => el("th", { scope: "col" }, h)));
+    const rows = found.topics.map((t) => el("tr", { dataset: { new: String(t.new) } }, el("td", {}, t.label),
+      el("td", {}, String(t.size)), el("td", {}, t.why ? badge(t.why, "yellow") : "—"), el("td", {}, String(t.baseline)),
+      el("td", {}, ...t.representatives.map((r) => el("div", { title: r.text }, `${r.number || r.id}：${r.text.slice(0, 24)}`)))));
+    $("#topics").replaceChildren(found.topics.length ? el("table", { class: "figures" }, el("thead", {}, head), el("tbody", {}, ...rows))
+      : el("p", { class: "muted" }, "近 7 天无成规模的话题"));
+  } catch (failure) {
+    showError(error, failure);
+  }
+}
+
+// 每月一题 candidates for last month: each component's value and its counts; the units on hover.
+async function loadProblems() {
+  const error = $("#problems-error");
+  clearError(error);
+  try {
+    const found = await api("/api/v1/analytics/monthly-problems?limit=10");
+    $("#problems-note").textContent = `${found.month}，${found.candidates} 个候选问题（当月不少于 ${found.min_volume} 件），按诉求量、重复率、不满意率、涉及单位加权排序`;
+    const share = (c) => `${fmtShare(c.value)}（${c.numerator}/${c.denominator ?? "—"}）`;
+    const head = el("tr", {}, ...["排名", "问题", "得分", "诉求量", "重复诉求率", "不满意率", "涉及单位", "示例工单"].map((h) => el("th", { scope: "col" }, h)));
+    const rows = found.problems.map((p) => el("tr", {}, el("td", {}, String(p.rank)),
+      el("td", {}, p.district ? `${p.leaf_name}（${p.district_name}）` : p.leaf_name), el("td", {}, p.score.toFixed(2)),
+      el("td", {}, String(p.components.volume.value)), el("td", {}, share(p.components.repeat)),
+      el("td", {}, share(p.components.dissatisfaction)),
+      el("td", { title: p.units.map((u) => u.name).join("、") }, String(p.components.spread.value)),
+      el("td", {}, p.components.volume.examples.map((e) => e.number || e.id).join("、"))));
+    $("#problems").replaceChildren(found.problems.length ? el("table", { class: "figures" }, el("thead", {}, head), el("tbody", {}, ...rows))
+      : el("p", { class: "muted" }, `${found.month} 无达到件数的候选问题`));
+  } catch (failure) {
+    showError(error, failure);
+  }
+}
+
 async function refresh() {
   await loadLists();
   await loadIndicators();
   await loadHotspots();
+  await loadReports();
+  await Promise.all([loadTopics(), loadProblems()]);
 }
 
 async function start() {

@@ -1,7 +1,8 @@
 // The maintainer's page: browse and search the catalogue (pinyin too), and the agents' corrections of the
-// suggestions, counted per chosen leaf and per (suggested → chosen) pair.
+// suggestions, counted per chosen leaf and per (suggested → chosen) pair; the retraining loop (models.js).
 import { api } from "./api.js";
 import { barChart } from "./chart.js";
+import { wireModels } from "./models.js";
 import { catalogueSearch } from "./search.js";
 import { $, clearError, el, fill, fmtShare, fmtTime, isTyping, showError, wireHeader } from "./ui.js";
 
@@ -81,3 +82,4 @@ document.addEventListener("keydown", (event) => {
 });
 showRoots().catch((failure) => showError($("#cat-error"), failure));
 loadCorrections();
+wireModels();

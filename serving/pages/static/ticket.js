@@ -50,10 +50,12 @@ const ACTION_NAMES = {
   archive: "归档", request_consultation: "申请会商", resolve_consultation: "会商决定", lookback: "回头看",
   auto_dispatch: "自动派单", auto_dispatch_skipped: "未自动派单", remind: "催办", supervise: "纳入督办池",
   link_repeat: "关联重复诉求", flag_repeat: "重复诉求专项督办", sample_lookback: "抽取回头看",
+  split: "拆分", reopen_split: "子工单重办", signals: "紧急程度与风险识别", split_dispatch_skipped: "子工单未能派单",
+  recatalogue: "清单版本迁移",
 };
 const STATUS_NAMES = {
   registered: "已登记", dispatched: "已派单", signed: "办理中", replied: "已答复", visited: "已回访", closed: "已办结",
-  archived: "已归档", merged: "已合并",
+  archived: "已归档", merged: "已合并", split: "已拆分",
 };
 
 let unitsPromise;

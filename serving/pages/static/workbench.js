@@ -1,9 +1,11 @@
 // The agent's workbench: intake form, suggestions as the agent types or pastes, accept or correct by keyboard,
-// dispatch or answer on the spot, and the return visits (回访) waiting for the agent.
+// dispatch or answer on the spot, urgency and risk flags with their evidence, accepting a proposed split, and the
+// return visits (回访) waiting for the agent.
 import { api, newKey } from "./api.js";
 import { candidatesOf, renderCandidates, renderChosen, renderSimilar, renderUnits } from "./advice.js";
 import { checkRepeats } from "./repeats.js";
 import { catalogueSearch } from "./search.js";
+import { confirmedUrgency, renderSignals, splitItems } from "./signals.js";
 import { allUnits } from "./ticket.js";
 import { $, clearError, debounce, el, fmtTime, isTyping, showError, wireHeader } from "./ui.js";
 import { loadVisits } from "./visits.js";
@@ -15,6 +17,7 @@ const INTAKE_LABELS = { text: "诉求内容", title: "标题", address: "地址"
 const state = {
   key: newKey(), ticket: null, advice: null, candidates: [], chosen: null, preview: null,
   placeTouched: false, modelAvailable: null, adviceSeq: 0, adviceAbort: null, previewSeq: 0,
+  signals: null, signalsSeq: 0,
 };
 const units = new Map();
 let search;   // the catalogue search box (catalogueSearch)
@@ -103,6 +106,50 @@ function markModel(available, version) {
   badge.className = `badge ${available ? "green" : "red"}`;
 }
 
+// --- urgency, risk flags and the split proposal -----------------------------------------------------
+async function loadSignals() {
+  const text = $("#text").value.trim();
+  const mine = ++state.signalsSeq;
+  if (text.length < 5) {
+    state.signals = null;
+    renderSignals($("#signals"), null);
+    return;
+  }
+  const body = { text: $("#text").value, title: $("#title").value, address: $("#address").value, ...place() };
+  try {
+    const found = await api("/api/v1/workbench/signals", { method: "POST", body, labels: INTAKE_LABELS });
+    if (mine !== state.signalsSeq) return;
+    state.signals = found;
+    renderSignals($("#signals"), found, acceptSplit);
+  } catch (failure) {
+    if (mine === state.signalsSeq) renderSignals($("#signals"), { error: failure.message });
+  }
+}
+
+// 拆分: register the call once, then one linked ticket per proposed problem, each dispatched by its own leaf.
+async function acceptSplit() {
+  const error = $("#split-error");
+  clearError(error);
+  const items = splitItems(state.signals);
+  if (items.length < 2) return;
+  const button = $("#split-accept");
+  if (button) button.disabled = true;
+  let parent;
+  try {
+    const ticket = await register();
+    parent = await api(`/api/v1/tickets/${ticket.id}/split`, { method: "POST", body: { items } });
+  } catch (failure) {
+    showError(error, state.ticket ? `工单 ${state.ticket.number} 已登记，尚未拆分：${failure.message}` : failure.message);
+    if (button) button.disabled = false;
+    return;
+  }
+  const children = parent.children.map((c) => `${c.number}（${c.leaf_path ? c.leaf_path.split(" > ").pop() : c.leaf}${
+    c.lead_unit ? ` · ${unitName(c.lead_unit)}` : ""} · ${c.status_name}）`);
+  $("#outcome").replaceChildren(el("p", { class: "success", dataset: { number: parent.number, id: parent.id, children: parent.children.length } },
+    `已拆分：工单 ${parent.number} → ${children.join("、")}`));
+  reset(false);
+}
+
 // --- choosing a leaf ------------------------------------------------------------------------------
 // Choose suggestion 1, 2 or 3; an explicit choice (a key, a click) survives the next advice while still suggested.
 function choose(rank, { quiet = false, explicit = true } = {}) {
@@ -159,6 +206,8 @@ async function register() {
 
 function dispatchBody() {
   const body = { leaf: state.chosen.leaf, ...place() };
+  const urgency = confirmedUrgency(state.signals, state.preview && state.preview.urgency);
+  if (urgency) body.urgency = urgency;
   const lead = adviceLead();
   if (lead) {
     body.lead_unit = lead.code;
@@ -236,12 +285,14 @@ function reset(clearOutcome = true) {
   $("#channel").value = channel;
   $("#answer-text").value = "";
   $("#answer-box").hidden = true;
-  Object.assign(state, { key: newKey(), ticket: null, advice: null, candidates: [], chosen: null, preview: null, placeTouched: false });
+  Object.assign(state, { key: newKey(), ticket: null, advice: null, candidates: [], chosen: null, preview: null, placeTouched: false, signals: null });
   state.adviceSeq++;
+  state.signalsSeq++;
+  renderSignals($("#signals"), null);
   for (const id of ["#candidates", "#units", "#similar", "#chosen"]) $(id).replaceChildren();
   $("#catalog-q").value = "";
   search.clear();
-  for (const id of ["#intake-error", "#answer-error", "#chosen-error"]) clearError($(id));
+  for (const id of ["#intake-error", "#answer-error", "#chosen-error", "#split-error"]) clearError($(id));
   $("#repeat-warning").hidden = true;
   $("#place-note").textContent = "";
   $("#text-count").textContent = `0 / ${MAX_TEXT}`;
@@ -267,6 +318,9 @@ function onKey(event) {
   } else if (event.altKey && event.code === "KeyN") {
     event.preventDefault();
     reset();
+  } else if (event.altKey && event.code === "KeyS") {
+    event.preventDefault();
+    acceptSplit();
   } else if (event.key === "Escape" && target.closest && target.closest("#intake")) {
     event.preventDefault();
     $("#candidates").focus();
@@ -332,22 +386,28 @@ async function loadStatus() {
 function start() {
   wireHeader();
   const typed = debounce(() => advise(), TYPING_DELAY);
+  const signalsTyped = debounce(() => loadSignals(), TYPING_DELAY);
   const repeats = debounce(() => checkRepeats({ phone: $("#caller_phone"), address: $("#address"), box: $("#repeat-warning") }), 500);
   $("#text").addEventListener("input", (event) => {
     $("#text-count").textContent = `${[...$("#text").value].length} / ${MAX_TEXT}`;
     if (event.inputType === "insertFromPaste") {
       typed.cancel();
+      signalsTyped.cancel();
       advise(performance.now());
+      loadSignals();
     } else {
       typed();
+      signalsTyped();
     }
   });
   for (const id of ["#title", "#address"]) $(id).addEventListener("input", typed);
+  for (const id of ["#title", "#address"]) $(id).addEventListener("input", signalsTyped);
   for (const id of ["#caller_phone", "#address"]) $(id).addEventListener("input", repeats);
   $("#place").addEventListener("change", () => {
     state.placeTouched = true;
     $("#place-note").textContent = "";
     loadPreview();
+    loadSignals();
   });
   $("#intake").addEventListener("submit", (event) => {
     event.preventDefault();

@@ -1,0 +1,111 @@
+"""`jiesu signals train`: embed the training side of the signal texts, fit the calibrated heads and the multi-issue
+boundary model, export what serving needs as plain files into $JIESU_HOME/signals/<version>/, and make it current."""
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+from catalog import Catalogue
+from catalog.deadlines import TZ
+from model.signals.learned import BASE, HEADS_FILE, LABELS, META_FILE, make_current, signals_root
+from model.signals.split import RULE_BOUNDARY, span_classifier
+from training.corpus.signals import SignalText, load_signals
+from training.signals.boundary import fit_boundary
+from training.signals.data import SEED, TEST_SHARE, held_out_split, labels_of, texts_version
+from training.signals.embed import BaseEmbedder, ClassifierEmbedder, embed_texts
+from training.signals.fit import FitConfig, fit_heads
+
+PARITY_TEXTS = 16
+
+
+@dataclass(frozen=True)
+class SignalConfig:
+    source: str = BASE              # base: the base encoder exported to ONNX; classifier: the current classifier
+    base_path: str = ""             # default: $JIESU_HOME/base/multilingual-e5-small-zh
+    classifier: str = ""            # a classifier directory (source classifier, and the leaves of split spans)
+    layers: tuple[int, ...] = (6, 12)    # base encoder layers whose mean-pooled outputs make the embedding
+    max_length: int = 192
+    c: float = 0.01
+    seed: int = SEED
+    test_share: float = TEST_SHARE
+
+
+def embedder_for(config: SignalConfig, home: Path):
+    if config.source == BASE:
+        from model.base import DEFAULT_NAME
+
+        return BaseEmbedder(Path(config.base_path or Path(home) / "base" / DEFAULT_NAME), config.layers,
+                            config.max_length)
+    if not config.classifier:
+        raise FileNotFoundError("--source classifier needs a trained classifier: `jiesu train`, or --classifier DIR")
+    return ClassifierEmbedder(Path(config.classifier))
+
+
+def leaf_suggester(catalogue: Catalogue, classifier_dir: str):
+    """What classifies split spans: the given classifier, else the keyword suggester (the service's fallback)."""
+    if classifier_dir:
+        from model.classifier import Classifier
+
+        classifier = Classifier(Path(classifier_dir))   # in the shape of serving's suggester
+        return SimpleNamespace(classifier=classifier, version=f"classifier:{classifier.version}")
+    from model.keyword import KeywordSuggester
+
+    return KeywordSuggester(catalogue)
+
+
+def training_side(catalogue: Catalogue, config: SignalConfig) -> tuple[list[SignalText], list[SignalText]]:
+    texts = load_signals(catalogue)
+    side = held_out_split(texts, config.test_share, config.seed)
+    return [t for t, s in zip(texts, side) if s == "train"], [t for t, s in zip(texts, side) if s == "test"]
+
+
+def train_signals(config: SignalConfig, *, home: Path, catalogue: Catalogue, make_it_current: bool = True,
+                  progress: bool = True, texts: list[SignalText] | None = None) -> Path:
+    """Train, export and register a signal model; `texts` replaces the corpus's training side (tests)."""
+    started = time.monotonic()
+    train, test = (texts, []) if texts is not None else training_side(catalogue, config)
+    embedder = embedder_for(config, home)
+    cache = signals_root(home) / "cache"
+    x = embed_texts(embedder, [t.text for t in train], cache, desc="embedding texts", progress=progress)
+    arrays, report = fit_heads(x, labels_of(train), FitConfig(c=config.c, seed=config.seed), progress)
+    suggester = leaf_suggester(catalogue, config.classifier)
+    embed = (lambda parts: embed_texts(embedder, parts, cache, desc="embedding clauses", progress=progress)) \
+        if config.source == BASE else None
+    boundary, boundary_report = fit_boundary(train, span_classifier(suggester), embed, "training")
+    if boundary is not RULE_BOUNDARY:
+        arrays |= {"boundary_weights": boundary.weights.astype(np.float32),
+                   "boundary_bias": np.float32(boundary.bias), "boundary_threshold": np.float32(boundary.threshold)}
+    now = datetime.now(TZ)
+    version = f"signals-{now:%Y%m%d-%H%M%S}"
+    directory = signals_root(home) / version
+    staging = directory.with_name(version + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    parity = None
+    if config.source == BASE:
+        from training.signals.export import export_encoder, parity as check
+
+        export_encoder(embedder, staging)
+        parity = check(embedder, staging, [t.text for t in train[:PARITY_TEXTS]])
+    np.savez(staging / HEADS_FILE, **arrays)
+    meta = {"version": version, "created_at": now.isoformat(), "labels": list(LABELS), "embedding": embedder.meta,
+            "texts": {"version": texts_version() if texts is None else "given", "train": len(train), "test": len(test),
+                      "split": {"seed": config.seed, "test_share": config.test_share}},
+            "config": asdict(config), "catalogue_version": catalogue.version, "parity": parity,
+            "cross_validated": {label: {k: v for k, v in r.items() if k != "oof_scores"}
+                                for label, r in report.items()},
+            "boundary": {"features": list(boundary.features), "span_classifier": getattr(suggester, "version", ""),
+                         "cross_validated": boundary_report},
+            "seconds": round(time.monotonic() - started, 1)}
+    (staging / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+    staging.rename(directory)
+    if make_it_current:
+        make_current(home, version)
+    return directory
