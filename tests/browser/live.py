@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import uvicorn
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -71,8 +72,20 @@ class Browser:
         self.wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, css))
 
     def text_in(self, css: str, text: str):
-        self.wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+        try:
+            self.wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+        except TimeoutException as exc:
+            raise TimeoutException(f"{text!r} not in {css} (it shows {self.text_of(css)!r}); "
+                                   f"errors on the page: {self.errors_shown()}") from exc
         return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def text_of(self, css: str) -> str | None:
+        found = self.driver.find_elements(By.CSS_SELECTOR, css)
+        return found[0].text if found else None
+
+    def errors_shown(self) -> list[str]:
+        """The error messages the page shows (elements of class `error` with text), for a failed wait's message."""
+        return [e.text for e in self.driver.find_elements(By.CSS_SELECTOR, ".error") if e.text.strip()]
 
     def until(self, condition, message: str = ""):
         return self.wait.until(lambda d: condition(), message)

@@ -196,6 +196,7 @@ def test_an_overdue_ticket_turns_red_for_the_unit_and_the_supervisor(browser, li
     browser.find("#ind-month").send_keys("2025-13", Keys.ENTER)
     assert browser.visible("#ind-error").text == "月份格式不正确：请写成 YYYY-MM，例如 2025-10"
     assert browser.find("#ind-month").get_attribute("value") == "2025-13"
+    browser.find("body[data-ready]")                               # every board section has loaded
     browser.find("#sweep").click()
     browser.text_in("#sweep-result", "巡查完成")
     browser.find(f'#list-pool button[data-number="{number}"]')

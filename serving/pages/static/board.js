@@ -110,13 +110,20 @@ function show(ticket, focus) {
   if (focus) detail.querySelector("h3").focus();
 }
 
+// A sweep on demand: the button waits while it runs, and the outcome (or why it failed) is said next to it.
 async function sweep() {
+  const button = $("#sweep"), status = $("#sweep-result");
+  button.disabled = true;
+  status.textContent = "巡查中…";
   try {
     const result = await api("/api/v1/supervision/sweep", { method: "POST" });
-    $("#sweep-result").textContent = `巡查完成：催办 ${result.reminded.length ?? result.reminded} 件，进入督办池 ${result.supervised.length ?? result.supervised} 件，重复诉求 ${result.repeats.length ?? result.repeats} 件。`;
+    status.textContent = `巡查完成：催办 ${result.reminded.length ?? result.reminded} 件，进入督办池 ${result.supervised.length ?? result.supervised} 件，重复诉求 ${result.repeats.length ?? result.repeats} 件。`;
     await loadLists();
   } catch (failure) {
+    status.textContent = `巡查未完成：${failure.message}`;
     showError($("#lists-error"), failure);
+  } finally {
+    button.disabled = false;
   }
 }
 
