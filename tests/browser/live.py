@@ -56,11 +56,21 @@ class Browser:
     """The pages as a person uses them: log in, wait for what the page shows, press keys, take screenshots."""
 
     def __init__(self, driver, base_url: str, artifacts: Path):
-        self.driver, self.base, self.artifacts = driver, base_url, artifacts
+        self.driver, self.base = driver, base_url
+        self.artifacts = artifacts if driver.name == "chrome" else artifacts / driver.name   # Chromium's at the top
+        self.artifacts.mkdir(parents=True, exist_ok=True)
         self.wait = WebDriverWait(driver, WAIT, poll_frequency=0.02)
+        if driver.name != "chrome" and not hasattr(driver, "jiesu_script_errors"):
+            driver.jiesu_script_errors = []           # WebDriver BiDi reports them as they happen
+            driver.script.add_javascript_error_handler(lambda entry: driver.jiesu_script_errors.append(entry.text))
 
     def open(self, path: str) -> None:
+        """Go to a page (or where it sends a person) and wait until its script has wired the keys and buttons."""
         self.driver.get(self.base + path)
+        self.wired()
+
+    def wired(self) -> None:
+        self.find("body[data-wired]")
 
     def find(self, css: str):
         return self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
@@ -95,7 +105,7 @@ class Browser:
         self.find("#name").send_keys(name)
         self.find("#password").send_keys(password, Keys.ENTER)
         self.wait.until(EC.url_to_be(self.base + lands_on))
-        self.find("body[data-page]")
+        self.wired()
 
     def logout(self) -> None:
         self.find("#logout").click()
@@ -107,7 +117,9 @@ class Browser:
 
     def paste(self, css: str, text: str) -> None:
         """Click into a field and put text into it as a paste does."""
-        self.find(css).click()
+        field = self.find(css)
+        field.click()
+        self.driver.execute_script("arguments[0].focus();", field)   # Firefox may leave the focus where it was
         self.paste_here(text)
 
     def paste_here(self, text: str) -> None:
@@ -133,7 +145,11 @@ class Browser:
         return [u for u in urls if not u.startswith(self.base) and not u.startswith("data:")]
 
     def script_errors(self) -> list[str]:
-        """Errors on the console since the last call, besides the refusals the tests provoke on purpose."""
+        """Script errors since the last call (Chromium: the console, besides the refusals the tests provoke on
+        purpose; Firefox: uncaught errors, which is what WebDriver BiDi reports)."""
+        if self.driver.name != "chrome":
+            found, self.driver.jiesu_script_errors[:] = list(self.driver.jiesu_script_errors), []
+            return found
         entries = self.driver.get_log("browser")
         return [e["message"] for e in entries if e["level"] == "SEVERE" and "Failed to load resource" not in e["message"]]
 

@@ -225,6 +225,7 @@ def test_bad_input_gets_a_chinese_message_and_keeps_what_was_typed(browser):
     browser.find("#password").clear()
     browser.find("#password").send_keys(PASSWORD, Keys.ENTER)
     browser.find("#intake")
+    browser.wired()
 
     browser.find("#caller_phone").send_keys(PHONE)
     browser.find("#catalog-q").send_keys("999999", Keys.ENTER)       # an unknown catalogue code

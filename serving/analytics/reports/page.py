@@ -73,7 +73,7 @@ def render(figures: Figures, charts: list[Chart]) -> str:
             + f"；生成时间：{figures.generated_at:%Y-%m-%d %H:%M}（北京时间）")
     return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(heading)}</title>'
-            f'<style>{CSS}</style></head><body><main class="report" data-kind="{kind.value}" '
+            f'<link rel="icon" href="data:,"><style>{CSS}</style></head><body><main class="report" data-kind="{kind.value}" '
             f'data-period="{escape(period.key)}"><header><p class="kicker">12345 接诉即办 · {KIND_NAMES[kind]}</p>'
             f'<h1>{escape(heading)}</h1><p class="meta">{escape(meta)}</p></header>'
             f'<section class="summary" aria-label="摘要">{"".join(f"<p>{escape(s)}</p>" for s in summary(figures))}'

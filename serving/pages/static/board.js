@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { barChart } from "./chart.js";
 import { ticketDetail, ticketList } from "./ticket.js";
-import { $, badge, clearError, el, fmtShare, fmtTime, showError, wireHeader } from "./ui.js";
+import { $, badge, clearError, el, fmtShare, fmtTime, showError, wired, wireHeader } from "./ui.js";
 
 const TILES = ["volume", "response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate", "per_10k"];
 const LISTS = [["urgent", "立即办（未答复）"], ["overdue", "超期未办结"], ["pool", "督办池"], ["repeats", "重复诉求（同一问题第 3 次及以上）"],
@@ -225,6 +225,7 @@ async function start() {
       refresh();
     }
   });
+  wired();
   try {
     await loadDefinitions();
   } catch (failure) {

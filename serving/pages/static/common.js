@@ -1,4 +1,5 @@
 // Pages with nothing of their own to do (the "not for your role" page): only the header's logout.
-import { wireHeader } from "./ui.js";
+import { wireHeader, wired } from "./ui.js";
 
 wireHeader();
+wired();

@@ -1,7 +1,7 @@
 // The unit's inbox: its tickets grouped by warning level (from the API), and the chosen ticket's actions.
 import { api } from "./api.js";
 import { ticketDetail, ticketList } from "./ticket.js";
-import { $, clearError, el, showError, WARNING_NAMES, wireHeader } from "./ui.js";
+import { $, clearError, el, showError, WARNING_NAMES, wired, wireHeader } from "./ui.js";
 
 const GROUPS = [["red", WARNING_NAMES.red], ["yellow", WARNING_NAMES.yellow], ["green", WARNING_NAMES.green],
   ["done", "已答复待回访"]];
@@ -51,4 +51,5 @@ document.addEventListener("keydown", (event) => {
     load();
   }
 });
+wired();
 load();

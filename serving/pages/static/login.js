@@ -1,6 +1,6 @@
 // Login: the API sets the HttpOnly session cookie; then on to the page asked for, or the person's own page.
 import { api } from "./api.js";
-import { $, clearError, showError } from "./ui.js";
+import { $, clearError, showError, wired } from "./ui.js";
 
 function nextPage() {
   const next = new URLSearchParams(location.search).get("next") || "";
@@ -23,3 +23,4 @@ $("#login-form").addEventListener("submit", async (event) => {
     button.disabled = false;
   }
 });
+wired();

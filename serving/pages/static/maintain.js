@@ -4,7 +4,7 @@ import { api } from "./api.js";
 import { barChart } from "./chart.js";
 import { wireModels } from "./models.js";
 import { catalogueSearch } from "./search.js";
-import { $, clearError, el, fill, fmtShare, fmtTime, isTyping, showError, wireHeader } from "./ui.js";
+import { $, clearError, el, fill, fmtShare, fmtTime, isTyping, showError, wired, wireHeader } from "./ui.js";
 
 async function openNode(code) {
   const error = $("#cat-error");
@@ -80,6 +80,7 @@ document.addEventListener("keydown", (event) => {
     $("#cat-q").focus();
   }
 });
+wireModels();
+wired();
 showRoots().catch((failure) => showError($("#cat-error"), failure));
 loadCorrections();
-wireModels();

@@ -68,6 +68,11 @@ export function isTyping(target) {
     ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
 }
 
+// Said by each page once its keys and buttons are wired (before its data has loaded): `body[data-wired]`.
+export function wired() {
+  document.body.dataset.wired = "true";
+}
+
 // The header's logout button (every page but the login page has one).
 export function wireHeader() {
   const button = $("#logout");

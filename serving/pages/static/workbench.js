@@ -7,7 +7,7 @@ import { checkRepeats } from "./repeats.js";
 import { catalogueSearch } from "./search.js";
 import { confirmedUrgency, renderSignals, splitItems } from "./signals.js";
 import { allUnits } from "./ticket.js";
-import { $, clearError, debounce, el, fmtTime, isTyping, showError, wireHeader } from "./ui.js";
+import { $, clearError, debounce, el, fmtTime, isTyping, showError, wired, wireHeader } from "./ui.js";
 import { loadVisits } from "./visits.js";
 
 const TYPING_DELAY = 300;   // ms after the last keystroke; a paste asks at once
@@ -425,8 +425,12 @@ function start() {
     onPick: (hit) => select({ leaf: hit.code, path: hit.path, rank: null, explicit: true }),
     onEscape: () => $("#candidates").focus(),
   });
+  wired();
   loadStatus();
-  loadPlaces().then(() => $("#caller_phone").focus());
+  // The caller's number first, unless the agent has already started somewhere else while the places loaded.
+  loadPlaces().then(() => {
+    if (document.activeElement === document.body || document.activeElement === null) $("#caller_phone").focus();
+  });
   visits();
 }
 
