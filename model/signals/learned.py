@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from model.encoding import pad
-from model.signals.rules import FLAGS, URGENT_NOW, URGENT_TODAY
+from model.signals.rules import FLAGS, PATTERNS_VERSION, URGENT_NOW, URGENT_TODAY, pattern_hits
 from model.text import classifier_input
 
 # The heads: 立即办; 紧急 means "紧急 or 立即办" (urgency is ordinal); one per risk flag.
@@ -136,6 +136,11 @@ class SignalModel:
             self.boundary = {k[9:]: arrays[k] for k in arrays.files if k.startswith("boundary_")}
         self._recent: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
+        self.reads_rules = bool(self.meta.get("rule_features"))
+        if self.reads_rules and self.meta["rule_features"]["version"] != PATTERNS_VERSION:
+            raise SignalModelError(f"signal model {self.version} reads the hits of keyword rules "
+                                   f"{self.meta['rule_features']['version']}, but the rules are now {PATTERNS_VERSION}; "
+                                   "retrain it (`jiesu signals train`)")
         embedding = self.meta["embedding"]
         if embedding["source"] == BASE:
             self.encoder = OnnxEncoder(self.directory, embedding, threads)
@@ -157,5 +162,10 @@ class SignalModel:
                     self._recent.pop(next(iter(self._recent)))
         return np.stack([known[t] for t in inputs]) if inputs else np.zeros((0, 0), np.float32)
 
+    def features(self, texts: list[str]) -> np.ndarray:
+        """What the heads read: the embedding, and the keyword rules' pattern hits when the model was trained so."""
+        embedded = self.embed(texts)
+        return np.hstack([embedded, pattern_hits(texts)]) if self.reads_rules and len(texts) else embedded
+
     def probabilities(self, texts: list[str]) -> np.ndarray:
-        return self.heads.probabilities(self.embed(texts))
+        return self.heads.probabilities(self.features(texts))

@@ -3,8 +3,11 @@
 Each rule is a regular expression; a flag's evidence is the phrases its rules matched, so an agent sees why."""
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
+
+import numpy as np
 
 URGENT_NOW = "立即办"
 URGENT_TODAY = "紧急"
@@ -30,6 +33,19 @@ RULES: dict[str, tuple[str, ...]] = {
 FLAGS = ("群体性", "涉诉涉访", "人身安全", "弱势群体", "安全隐患")
 _COMPILED = {label: [re.compile(p) for p in patterns] for label, patterns in RULES.items()}
 _TODAY = re.compile(r"(今天|当天|马上|尽快|赶紧|一直没水|停水|停暖|没有暖气|暖气不热.{0,8}(婴儿|老人)|污水|红绿灯)")
+
+
+TODAY = "今日"
+PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple(
+    (f"{label}:{rx.pattern}", rx) for label in RULES for rx in _COMPILED[label]) + ((f"{TODAY}:{_TODAY.pattern}", _TODAY),)
+# Names the pattern set: a learned model that reads the patterns' hits serves only with the same patterns.
+PATTERNS_VERSION = hashlib.sha1("\n".join(name for name, _ in PATTERNS).encode("utf-8")).hexdigest()[:12]
+
+
+def pattern_hits(texts: list[str]) -> np.ndarray:
+    """[texts, patterns] 1.0 where a rule's pattern occurs in the text: what the learned heads may read beside the
+    embedding (the rules are precise where they fire; the embedding carries the rest)."""
+    return np.array([[1.0 if rx.search(text) else 0.0 for _, rx in PATTERNS] for text in texts], dtype=np.float32)
 
 
 @dataclass(frozen=True)

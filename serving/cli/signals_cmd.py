@@ -32,6 +32,10 @@ def train(source: Annotated[str, typer.Option(help="Embedding: base (the base en
                                               "make the embedding.")] = "6,12",
           c: Annotated[float, typer.Option("--c", min=1e-6, help="Inverse regularisation of the heads.")] = 0.01,
           seed: Annotated[int, typer.Option(help="Seed of the held-out split and the folds.")] = 7,
+          rule_features: Annotated[bool, typer.Option("--rule-features/--no-rule-features", help="The heads also "
+                                                      "read which keyword rules' patterns occur.")] = True,
+          rule_boost: Annotated[float, typer.Option(min=0.01, help="Weight of a pattern hit against a standardised "
+                                                    "embedding number.")] = 3.0,
           classifier: Annotated[Optional[Path], typer.Option(help="A classifier directory (default: the current "
                                                              "model; without one, the keyword suggester).")] = None,
           base: Annotated[Optional[Path], typer.Option(help="Base encoder directory (default: "
@@ -49,7 +53,7 @@ def train(source: Annotated[str, typer.Option(help="Embedding: base (the base en
         raise fail(f"--layers is a comma-separated list of layer numbers (e.g. 6,12), not {layers!r}") from None
     settings = settings_for(catalog)
     config = SignalConfig(source=source, base_path=str(base or ""), classifier=_classifier_dir(settings, classifier),
-                          layers=pooled, c=c, seed=seed)
+                          layers=pooled, c=c, seed=seed, rule_features=rule_features, rule_boost=rule_boost)
     try:
         directory = train_signals(config, home=settings.home, catalogue=open_catalogue(catalog),
                                   make_it_current=current)

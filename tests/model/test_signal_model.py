@@ -94,3 +94,24 @@ def test_the_commands_show_the_current_model_and_refuse_to_score_on_texts_it_was
     assert refused.exit_code == 1 and "retrain it" in refused.output
     monkeypatch.setenv("JIESU_HOME", str(home / "elsewhere"))
     assert '"detector": "rules"' in CliRunner().invoke(app, ["signals", "current"]).output
+
+
+def test_the_heads_read_the_rules_pattern_hits_and_refuse_other_rules(tiny_signals, monkeypatch):
+    from model.signals import learned, rules
+    from model.signals.learned import SignalModelError
+
+    _, directory, texts = tiny_signals
+    model = SignalModel(directory)
+    recorded = model.meta["rule_features"]
+    assert recorded["version"] == rules.PATTERNS_VERSION and len(recorded["patterns"]) == len(rules.PATTERNS)
+    gas = "楼道里煤气味很重，已经有人头晕了"
+    hits = rules.pattern_hits([gas])[0]
+    named = {name.split(":", 1)[0] for (name, _), hit in zip(rules.PATTERNS, hits) if hit}
+    assert {"立即办", "安全隐患", "人身安全"} <= named
+    features = model.features([gas, "请问办理居住证需要哪些材料"])
+    assert features.shape == (2, model.meta["embedding"]["dimensions"] + len(rules.PATTERNS))
+    assert features[0, -len(rules.PATTERNS):].tolist() == hits.tolist() and features[1, -len(rules.PATTERNS):].sum() == 0
+    assert model.heads.mean.shape == (features.shape[1],)
+    monkeypatch.setattr(learned, "PATTERNS_VERSION", "changed-rule")   # a rule edited since the model was trained
+    with pytest.raises(SignalModelError, match="retrain it"):
+        SignalModel(directory)

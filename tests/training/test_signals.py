@@ -55,3 +55,18 @@ def test_every_broken_rule_is_reported_with_file_and_id(tmp_path, demo_catalogue
 
 def test_the_committed_signal_texts_are_valid(demo_catalogue):
     load_signals(demo_catalogue)
+
+
+def test_pattern_hit_columns_are_boosted_and_a_pattern_never_seen_cannot_explode():
+    import numpy as np
+
+    from training.signals.fit import standardiser
+
+    embedding = np.array([[0.1, 0.3], [0.3, 0.1], [0.2, 0.2], [0.4, 0.0]])
+    hits = np.array([[1.0, 0.0], [0.0, 0.0], [1.0, 0.0], [0.0, 0.0]])   # the second pattern never fired
+    mean, scale = standardiser(np.hstack([embedding, hits]), rule_columns=2, boost=4.0)
+    assert np.allclose(scale[:2], embedding.std(axis=0) + 1e-6)          # the embedding: plain standardisation
+    assert np.isclose(scale[2], (0.5 + 1e-6) / 4.0)                      # a hit counts 4 standardised units
+    assert scale[3] == 1 / 4.0 and mean[3] == 0                          # a hit in serving: 4, not 4 million
+    unboosted = standardiser(np.hstack([embedding, hits]), rule_columns=0, boost=4.0)[1]
+    assert unboosted[3] == 1e-6                                          # without rule columns nothing changes

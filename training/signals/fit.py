@@ -20,6 +20,7 @@ class FitConfig:
     folds: int = 5
     seed: int = 7
     balanced: bool = True    # weight the classes equally (flags are rare)
+    rule_boost: float = 3.0  # the rules' pattern-hit columns count this many times a standardised embedding number
     targets: dict = field(default_factory=lambda: dict(TARGETS))
 
 
@@ -84,11 +85,23 @@ def choose_threshold(probabilities: np.ndarray, y: np.ndarray, target: tuple[flo
             "meets": bool(target is None or (recall[i] >= target[0] and precision[i] >= target[1]))}
 
 
-def fit_heads(x: np.ndarray, labels: np.ndarray, config: FitConfig = FitConfig(), progress: bool = True):
-    """(arrays for heads.npz, the out-of-fold report per label) from embeddings [n, d] and labels [n, LABELS]."""
+def standardiser(x: np.ndarray, rule_columns: int, boost: float) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, scale) of each column. The last `rule_columns` are pattern hits: a pattern that never fired in training
+    keeps scale 1 (a hit in serving must not explode), and each counts `boost` times under the one regularisation."""
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+    if rule_columns:
+        hits = slice(x.shape[1] - rule_columns, None)
+        scale[hits] = np.where(scale[hits] < 1e-3, 1.0, scale[hits]) / boost
+    return mean, scale
+
+
+def fit_heads(x: np.ndarray, labels: np.ndarray, config: FitConfig = FitConfig(), progress: bool = True,
+              rule_columns: int = 0):
+    """(arrays for heads.npz, the out-of-fold report per label) from features [n, d] (the embedding, then
+    `rule_columns` pattern hits) and labels [n, LABELS]."""
     from tqdm.auto import tqdm
 
-    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+    mean, scale = standardiser(x, rule_columns, config.rule_boost)
     z = (x - mean) / scale
     weights, bias, calibration, thresholds, report = [], [], [], [], {}
     for j in tqdm(range(len(LABELS)), desc="fitting heads", unit="label", disable=not progress):

@@ -15,6 +15,7 @@ import numpy as np
 from catalog import Catalogue
 from catalog.deadlines import TZ
 from model.signals.learned import BASE, HEADS_FILE, LABELS, META_FILE, make_current, signals_root
+from model.signals.rules import PATTERNS, PATTERNS_VERSION, pattern_hits
 from model.signals.split import RULE_BOUNDARY, span_classifier
 from training.corpus.signals import SignalText, load_signals
 from training.signals.boundary import fit_boundary
@@ -33,6 +34,8 @@ class SignalConfig:
     layers: tuple[int, ...] = (6, 12)    # base encoder layers whose mean-pooled outputs make the embedding
     max_length: int = 192
     c: float = 0.01
+    rule_features: bool = True      # the heads also read the keyword rules' pattern hits
+    rule_boost: float = 3.0
     seed: int = SEED
     test_share: float = TEST_SHARE
 
@@ -74,7 +77,10 @@ def train_signals(config: SignalConfig, *, home: Path, catalogue: Catalogue, mak
     embedder = embedder_for(config, home)
     cache = signals_root(home) / "cache"
     x = embed_texts(embedder, [t.text for t in train], cache, desc="embedding texts", progress=progress)
-    arrays, report = fit_heads(x, labels_of(train), FitConfig(c=config.c, seed=config.seed), progress)
+    hits = pattern_hits([t.text for t in train]) if config.rule_features else np.zeros((len(train), 0), np.float32)
+    arrays, report = fit_heads(np.hstack([x, hits]), labels_of(train),
+                               FitConfig(c=config.c, seed=config.seed, rule_boost=config.rule_boost), progress,
+                               rule_columns=hits.shape[1])
     suggester = leaf_suggester(catalogue, config.classifier)
     embed = (lambda parts: embed_texts(embedder, parts, cache, desc="embedding clauses", progress=progress)) \
         if config.source == BASE else None
@@ -99,6 +105,8 @@ def train_signals(config: SignalConfig, *, home: Path, catalogue: Catalogue, mak
             "texts": {"version": texts_version() if texts is None else "given", "train": len(train), "test": len(test),
                       "split": {"seed": config.seed, "test_share": config.test_share}},
             "config": asdict(config), "catalogue_version": catalogue.version, "parity": parity,
+            "rule_features": {"version": PATTERNS_VERSION, "patterns": [name for name, _ in PATTERNS]}
+            if config.rule_features else None,
             "cross_validated": {label: {k: v for k, v in r.items() if k != "oof_scores"}
                                 for label, r in report.items()},
             "boundary": {"features": list(boundary.features), "span_classifier": getattr(suggester, "version", ""),
