@@ -12,7 +12,7 @@ from catalog.deadlines import TZ
 from serving.analytics.models import HotspotWarning
 from serving.analytics.spikes import YEAR, Spike, SpikePolicy, daily_matrix, detect
 from serving.outbox.service import emit
-from serving.tickets.models import Ticket
+from serving.tickets.models import Ticket, split_parent
 from serving.tickets.states import Status
 
 CITY = "city"
@@ -29,7 +29,7 @@ def keys_of(leaf: str, district: str | None) -> list[tuple[str, str, str]]:
 def _counted(session: Session, since: datetime, until: datetime) -> list[tuple[tuple, date]]:
     query = select(Ticket.leaf, Ticket.district, Ticket.created_at).where(
         Ticket.created_at >= since, Ticket.created_at < until, Ticket.leaf.is_not(None),
-        Ticket.status != Status.MERGED.value)
+        Ticket.status != Status.MERGED.value, ~split_parent())
     return [(key, created.astimezone(TZ).date()) for leaf, district, created in session.execute(query)
             for key in keys_of(leaf, district)]
 

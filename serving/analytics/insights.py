@@ -20,7 +20,7 @@ from model.repeats import spot_of
 from serving.analytics import concentration, problems, recurrences, topics
 from serving.analytics.flows import InputError, Period, month_period
 from serving.supervision.repeats import resolver_for
-from serving.tickets.models import Assignment, AuditEntry, Ticket
+from serving.tickets.models import Assignment, AuditEntry, Ticket, split_parent
 from serving.tickets.states import Action, Status
 
 MAX_TOPIC_DAYS = 31
@@ -125,8 +125,8 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
 
 
 def _live(query):
-    """Tickets that count: merged duplicates left out."""
-    return query.where(Ticket.status != Status.MERGED.value)
+    """Tickets that count: merged duplicates left out, a split call counted by its items."""
+    return query.where(Ticket.status != Status.MERGED.value, ~split_parent())
 
 
 def _created_in(query, start: datetime, end: datetime):

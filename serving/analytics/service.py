@@ -17,7 +17,7 @@ from serving.autodispatch.service import AUTO_ACTOR
 from serving.analytics.definitions import (CHANNEL_NAMES, DEFAULT_RESPONSE_HOURS, INDICATORS, POPULATION, Cut,
                                            Indicator)
 from serving.suggestions.models import Suggestion
-from serving.tickets.models import Assignment, AuditEntry, Ticket
+from serving.tickets.models import Assignment, AuditEntry, Ticket, split_parent
 from serving.tickets.states import Action, Status
 
 CITY = "city"                       # the code of the whole-city row
@@ -102,8 +102,10 @@ def _between(column, start: datetime, end: datetime) -> ColumnElement:
 
 
 def _created(start: datetime, end: datetime, _hours: int) -> Cohort:
-    """Tickets created in the period, merged duplicates excluded."""
-    query = select().select_from(Ticket).where(_between(Ticket.created_at, start, end), Ticket.merged_into.is_(None))
+    """Tickets created in the period, merged duplicates excluded, and a split call counted by its items (each child
+    carries its own leaf and units) rather than once more as the parent."""
+    query = select().select_from(Ticket).where(_between(Ticket.created_at, start, end), Ticket.merged_into.is_(None),
+                                               ~split_parent())
     return Cohort(query, Ticket.id, Ticket.id, {"closed": Ticket.status.in_(CLOSED),
                                                 "repeats": Ticket.repeat_of.is_not(None)}, over_tickets=True)
 

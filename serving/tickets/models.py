@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
+from sqlalchemy.sql import ColumnElement
 
 from serving.db import Base
 
@@ -67,6 +68,12 @@ class Ticket(Base):
 
     def lead(self) -> Assignment | None:
         return next((a for a in self.active_assignments() if a.role == "lead"), None)
+
+
+def split_parent() -> ColumnElement[bool]:
+    """SQL: the ticket was split into linked child tickets (counts count its items, not it as well)."""
+    child = aliased(Ticket, name="child")
+    return select(child.id).where(child.parent_id == Ticket.id).exists()
 
 
 class Assignment(Base):

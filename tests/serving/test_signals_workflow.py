@@ -108,6 +108,12 @@ def test_an_accepted_split_makes_linked_tickets_and_the_parent_closes_with_the_l
     assert closed["status"] == "closed" and closed["closed_at"]
     assert actions(svc, t["id"])[-1] == ("jiesu-split", "close", "closed")
     assert outbox_kinds(svc).count("ticket.split") == 1 and outbox_kinds(svc)[-1] == "ticket.closed"
+    day = svc.clock().date()
+    indicators = svc.client.get("/api/v1/analytics/indicators", headers={"Authorization": f"Bearer {svc.keys['supervisor']}"},
+                                params={"start": str(day), "end": str(day + timedelta(days=1))})
+    [city] = indicators.json()["rows"]
+    volume, closure = city["indicators"]["volume"], city["indicators"]["closure_rate"]
+    assert volume["value"] == 2 and (closure["numerator"], closure["denominator"]) == (2, 2)   # the items, not the call
 
 
 def test_a_reopened_child_reopens_its_split_parent(svc):
