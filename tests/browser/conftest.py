@@ -73,6 +73,8 @@ def start_firefox():
     options.enable_bidi = True                      # script errors come as WebDriver BiDi events
     firefox = webdriver.Firefox(options=options, service=Service(executable_path=str(geckodriver())))
     firefox.set_window_size(1366, 768)
+    firefox.jiesu_script_errors = []                # what Browser.script_errors reads, filled as errors happen
+    firefox.script.add_javascript_error_handler(lambda entry: firefox.jiesu_script_errors.append(entry.text))
     return firefox
 
 

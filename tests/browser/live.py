@@ -60,9 +60,6 @@ class Browser:
         self.artifacts = artifacts if driver.name == "chrome" else artifacts / driver.name   # Chromium's at the top
         self.artifacts.mkdir(parents=True, exist_ok=True)
         self.wait = WebDriverWait(driver, WAIT, poll_frequency=0.02)
-        if driver.name != "chrome" and not hasattr(driver, "jiesu_script_errors"):
-            driver.jiesu_script_errors = []           # WebDriver BiDi reports them as they happen
-            driver.script.add_javascript_error_handler(lambda entry: driver.jiesu_script_errors.append(entry.text))
 
     def open(self, path: str) -> None:
         """Go to a page (or where it sends a person) and wait until its script has wired the keys and buttons."""
