@@ -90,11 +90,17 @@ def _of_ticket(ticket_id: ColumnElement, column_of: Callable[[type[Ticket]], Col
     return select(column_of(ticket)).where(ticket.id == ticket_id).scalar_subquery()
 
 
-def _of_audit(ticket_id: ColumnElement, aggregate: Callable[[type[AuditEntry]], ColumnElement]) -> ColumnElement:
-    """An aggregate over one ticket's audit entries. No condition on the action: only the ticket_id index fits, so
-    SQLite (without statistics) cannot pick an (action, at) index and walk the whole city's history per ticket."""
+def _entries(ticket_id: ColumnElement, *actions: Action, before: datetime | None = None) -> Select:
+    """The ids of one ticket's audit entries with these actions (and before a time): both databases answer it
+    from the (ticket_id, action, at) index alone, without reading the entries."""
     entry = aliased(AuditEntry, name="entry")
-    return select(aggregate(entry)).where(entry.ticket_id == ticket_id).scalar_subquery()
+    query = select(entry.id).select_from(entry).where(entry.ticket_id == ticket_id,
+                                                      entry.action.in_([a.value for a in actions]))
+    return query.where(entry.at < before) if before is not None else query
+
+
+def _count_entries(ticket_id: ColumnElement, *actions: Action) -> ColumnElement:
+    return _entries(ticket_id, *actions).with_only_columns(func.count()).scalar_subquery()
 
 
 def _between(column, start: datetime, end: datetime) -> ColumnElement:
@@ -129,26 +135,25 @@ class LastVisits:
 
 
 def _last_visits(start: datetime, end: datetime) -> LastVisits:
-    """Each ticket's last visit in the period; its satisfaction is what that visit recorded, else (history imported
-    without it) what the ticket says."""
+    """Each ticket's last visit in the period, joined to its ticket; its satisfaction is what that visit recorded,
+    else (history imported without it) what the ticket says."""
     last = (select(AuditEntry.ticket_id, func.max(AuditEntry.id).label("visit_id"))
             .where(AuditEntry.action == Action.VISIT.value, _between(AuditEntry.at, start, end))
             .group_by(AuditEntry.ticket_id).subquery("last_visit"))
     visit = aliased(AuditEntry, name="visit")
-    query = select().select_from(last).join(visit, visit.id == last.c.visit_id)
-    satisfaction = func.coalesce(visit.details["satisfaction"].as_string(),
-                                 _of_ticket(last.c.ticket_id, lambda t: t.satisfaction))
+    query = (select().select_from(last).join(visit, visit.id == last.c.visit_id)
+             .join(Ticket, Ticket.id == last.c.ticket_id))
+    satisfaction = func.coalesce(visit.details["satisfaction"].as_string(), Ticket.satisfaction)
     return LastVisits(query, last.c.ticket_id, visit, satisfaction)
 
 
 def _visited(start: datetime, end: datetime, _hours: int) -> Cohort:
     """Tickets return-visited in the period, each judged by its last visit in the period."""
     visits = _last_visits(start, end)
-    resolved = func.coalesce(visits.visit.details["resolved"].as_boolean(),
-                             _of_ticket(visits.ticket_id, lambda t: t.resolved))
+    resolved = func.coalesce(visits.visit.details["resolved"].as_boolean(), Ticket.resolved)
     solved = or_(resolved.is_(True), and_(resolved.is_(None), visits.satisfaction != UNSATISFIED))
-    return Cohort(visits.query, visits.ticket_id, visits.ticket_id,
-                  {"satisfied": visits.satisfaction.in_(SATISFIED), "solved": solved})
+    return Cohort(visits.query, Ticket.id, Ticket.id, {"satisfied": visits.satisfaction.in_(SATISFIED),
+                                                       "solved": solved}, over_tickets=True)
 
 
 def _replied(start: datetime, end: datetime, _hours: int) -> Cohort:
@@ -157,22 +162,18 @@ def _replied(start: datetime, end: datetime, _hours: int) -> Cohort:
     return Cohort(query, Ticket.id, Ticket.id, {"on_time": Ticket.replied_at <= Ticket.due_at}, over_tickets=True)
 
 
-def _count_of(*actions: Action) -> Callable[[type[AuditEntry]], ColumnElement]:
-    return lambda entry: func.sum(case((entry.action.in_([a.value for a in actions]), 1), else_=0))
-
-
 def _dispatched(start: datetime, end: datetime, _hours: int) -> Cohort:
-    """Tickets first dispatched in the period, with what happened to them since (returns, reassignments)."""
+    """Tickets first dispatched in the period (a dispatch in it, none before it), with what happened to them since
+    (returns, reassignments)."""
     dispatched = (select(AuditEntry.ticket_id).where(AuditEntry.action == Action.DISPATCH.value,
                                                      _between(AuditEntry.at, start, end))
                   .distinct().subquery("dispatched"))
-    ticket_id = dispatched.c.ticket_id
-    first_at = _of_audit(ticket_id, lambda e: func.min(case((e.action == Action.DISPATCH.value, e.at))))
-    query = select().select_from(dispatched).where(first_at >= start)
-    returned = _of_audit(ticket_id, _count_of(Action.APPROVE_RETURN)) > 0
-    handed = _of_audit(ticket_id, _count_of(Action.DISPATCH, Action.APPROVE_RETURN, Action.RESOLVE_CONSULTATION))
-    auto = _of_ticket(ticket_id, lambda t: t.auto_dispatched).is_(True)
-    return Cohort(query, ticket_id, ticket_id, {"returned": returned, "first_time_right": handed == 1, "auto": auto})
+    query = (select().select_from(dispatched).join(Ticket, Ticket.id == dispatched.c.ticket_id)
+             .where(~_entries(Ticket.id, Action.DISPATCH, before=start).exists()))
+    returned = _entries(Ticket.id, Action.APPROVE_RETURN).exists()
+    handed = _count_entries(Ticket.id, Action.DISPATCH, Action.APPROVE_RETURN, Action.RESOLVE_CONSULTATION)
+    return Cohort(query, Ticket.id, Ticket.id, {"returned": returned, "first_time_right": handed == 1,
+                                                "auto": Ticket.auto_dispatched.is_(True)}, over_tickets=True)
 
 
 def _decided(start: datetime, end: datetime, _hours: int) -> Cohort:

@@ -98,7 +98,8 @@ class AuditEntry(Base):
     """Who did what to a ticket, when, from which state to which, and why."""
 
     __tablename__ = "ticket_audit"
-    __table_args__ = (Index("ix_ticket_audit_action_at", "action", "at"),)
+    __table_args__ = (Index("ix_ticket_audit_action_at_ticket", "action", "at", "ticket_id"),
+                      Index("ix_ticket_audit_ticket_action_at", "ticket_id", "action", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
