@@ -21,9 +21,15 @@ STATUS: dict[type[Exception], Callable[[Exception], int]] = {
 }
 
 
+def status_of(exc: Exception) -> int:
+    """The HTTP status of a domain error, found by its nearest registered class (a subclass answers as its base)."""
+    kind = next(k for k in type(exc).__mro__ if k in STATUS)
+    return STATUS[kind](exc)
+
+
 def install(app: FastAPI) -> None:
     async def answer(_request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(status_code=STATUS[type(exc)](exc), content={"detail": str(exc)})
+        return JSONResponse(status_code=status_of(exc), content={"detail": str(exc)})
 
     for kind in STATUS:
         app.add_exception_handler(kind, answer)
