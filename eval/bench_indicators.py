@@ -1,6 +1,7 @@
 """Benchmark: the indicator queries per cut on a database of generated history (SQLite, and PostgreSQL when reachable).
 
     .venv/bin/python eval/bench_indicators.py [--tickets 100000] [--runs 5] [--month 2026-10] [--no-postgres]
+                                              [--keep DIR [--load-only]]
 
 Generates N tickets of two-year demo history (the same generator as `jiesu data load`), loads them into a fresh
 SQLite database under a temporary directory (and into a fresh schema of the test PostgreSQL), then times
@@ -8,11 +9,16 @@ SQLite database under a temporary directory (and into a fresh schema of the test
 the whole history, and a ranking (three months of one indicator). Prints the p50 and the slowest of --runs runs
 after one warm-up, in milliseconds, on the schema as the migrations make it.
 
+With --keep DIR the databases outlive the run (DIR/jiesu.db and the PostgreSQL schema bench_kept) and a later run
+with the same --tickets and --seed times them again without generating or loading (migrations are still applied):
+load once with --load-only while the machine is busy, time later on a quiet one.
+
 The generated history records no suggestions; the benchmark adds one per dispatched ticket (decided by an agent at
 the dispatch time) so that the 建议采纳率 query has rows to count."""
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import statistics
 import tempfile
@@ -36,6 +42,7 @@ from serving.tickets.history import load_history
 from serving.tickets.models import Ticket
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+KEPT_SCHEMA = "bench_kept"
 CHUNK = 2000
 SUPERVISOR = Principal(name="bench", role="supervisor", unit=None, key_hash="-", active=True)
 
@@ -124,12 +131,12 @@ def bench(url: str, catalogue, periods: dict[str, flows.Period], month: flows.Pe
     return results
 
 
-def postgres_schema() -> str | None:
-    """A fresh schema on the test PostgreSQL, or None when it is not reachable."""
+def postgres_schema(name: str | None = None) -> str | None:
+    """A schema on the test PostgreSQL (a fresh one unless named), or None when it is not reachable."""
     try:
         with sa.create_engine(POSTGRES).begin() as conn:
-            schema = f"bench_{uuid.uuid4().hex[:10]}"
-            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+            schema = name or f"bench_{uuid.uuid4().hex[:10]}"
+            conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
             return schema
     except sa.exc.OperationalError:
         return None
@@ -138,6 +145,25 @@ def postgres_schema() -> str | None:
 def drop_schema(schema: str) -> None:
     with sa.create_engine(POSTGRES).begin() as conn:
         conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+
+
+class Kept:
+    """What a --keep directory holds: which databases are loaded with which history (DIR/loaded.json)."""
+
+    def __init__(self, directory: Path, tickets: int, seed: int):
+        self.file = directory / "loaded.json"
+        directory.mkdir(parents=True, exist_ok=True)
+        state = json.loads(self.file.read_text()) if self.file.exists() else {}
+        same = state.get("tickets") == tickets and state.get("seed") == seed
+        self.state = state if same else {"tickets": tickets, "seed": seed, "loaded": []}
+
+    def loaded(self, name: str) -> bool:
+        return name in self.state["loaded"]
+
+    def mark(self, name: str, first: datetime) -> None:
+        self.state["loaded"] = sorted({*self.state["loaded"], name})
+        self.state["first"] = first.isoformat()
+        self.file.write_text(json.dumps(self.state))
 
 
 def print_table(title: str, results: list[tuple], labels: list[str]) -> None:
@@ -155,33 +181,68 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--month", default="2026-10", help="the month to time (the history ends in October 2026)")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--keep", type=Path, help="keep the loaded databases here and reuse them next time")
+    parser.add_argument("--load-only", action="store_true", help="with --keep: load, time nothing")
     args = parser.parse_args()
+    if args.load_only and not args.keep:
+        parser.error("--load-only needs --keep DIR: a database loaded and thrown away would be wasted")
     catalogue = load_catalogue()
-    started = time.perf_counter()
-    rows = generate(args.tickets, args.seed, catalogue)
-    print(f"generated {len(rows)} tickets in {time.perf_counter() - started:.0f} s")
-    first = min(datetime.fromisoformat(r["received_at"]) for r in rows)
-    month = flows.month_period(args.month)
-    year, number = month.start.year, month.start.month        # the 12 months that end with it start a year on
-    periods = {f"month {args.month}": month,
-               "12 months": flows.Period(flows.Period.month(year - (number < 12), number % 12 + 1).start, month.end),
-               "whole history": flows.Period(flows.Period.month(first.year, first.month).start, month.end)}
-    scratch = Path(tempfile.mkdtemp(prefix="jiesu-bench-indicators-"))
-    targets = [("SQLite", f"sqlite:///{scratch / 'jiesu.db'}", None)]
-    schema = None if args.no_postgres else postgres_schema()
+    kept = Kept(args.keep, args.tickets, args.seed) if args.keep else None
+    scratch = args.keep or Path(tempfile.mkdtemp(prefix="jiesu-bench-indicators-"))
+    targets = [("SQLite", f"sqlite:///{scratch / 'jiesu.db'}")]
+    schema = None if args.no_postgres else postgres_schema(KEPT_SCHEMA if kept else None)
     if schema:
-        targets.append(("PostgreSQL", f"{POSTGRES}?options=-csearch_path%3D{schema}", schema))
+        targets.append(("PostgreSQL", f"{POSTGRES}?options=-csearch_path%3D{schema}"))
     elif not args.no_postgres:
         print(f"PostgreSQL is not reachable at {POSTGRES}: SQLite only")
     try:
-        for name, url, _ in targets:
-            load_s = load(url, rows, catalogue, name)
-            print_table(f"{name}: {len(rows)} tickets (loaded in {load_s:.0f} s)",
-                        bench(url, catalogue, periods, month, args.runs), list(periods))
+        rows, first = None, datetime.fromisoformat(kept.state["first"]) if kept and "first" in kept.state else None
+        for name, url in targets:
+            if kept and kept.loaded(name):
+                upgrade(url)
+                title = f"{name}: {args.tickets} tickets (kept in {args.keep})"
+            else:
+                if kept:      # a half-loaded database of an interrupted run: start it again
+                    reset(name, scratch / "jiesu.db", schema)
+                if rows is None:
+                    rows, first = generated(args.tickets, args.seed, catalogue)
+                title = f"{name}: {len(rows)} tickets (loaded in {load(url, rows, catalogue, name):.0f} s)"
+                if kept:
+                    kept.mark(name, first)
+            if not args.load_only:
+                periods = periods_to(args.month, first)
+                print_table(title, bench(url, catalogue, periods, flows.month_period(args.month), args.runs),
+                            list(periods))
     finally:
-        shutil.rmtree(scratch)
-        if schema:
-            drop_schema(schema)
+        if not kept:
+            shutil.rmtree(scratch)
+            if schema:
+                drop_schema(schema)
+
+
+def reset(name: str, sqlite_file: Path, schema: str | None) -> None:
+    if name == "SQLite":
+        sqlite_file.unlink(missing_ok=True)
+    elif schema:
+        drop_schema(schema)
+        postgres_schema(schema)
+
+
+def generated(tickets: int, seed: int, catalogue) -> tuple[list[dict], datetime]:
+    """The history's rows and when its first ticket came in."""
+    started = time.perf_counter()
+    rows = generate(tickets, seed, catalogue)
+    print(f"generated {len(rows)} tickets in {time.perf_counter() - started:.0f} s")
+    return rows, min(datetime.fromisoformat(r["received_at"]) for r in rows)
+
+
+def periods_to(month: str, first: datetime) -> dict[str, flows.Period]:
+    """The month, the 12 months that end with it, and the whole history up to it."""
+    period = flows.month_period(month)
+    year, number = period.start.year, period.start.month
+    return {f"month {month}": period,
+            "12 months": flows.Period(flows.Period.month(year - (number < 12), number % 12 + 1).start, period.end),
+            "whole history": flows.Period(flows.Period.month(first.year, first.month).start, period.end)}
 
 
 if __name__ == "__main__":
