@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from catalog import Catalogue
 from model.classifier import Classifier, Prediction
 from model.location import LocationResolver, Resolution
@@ -24,6 +26,7 @@ class Advice:
     place: Place
     similar: tuple[Hit, ...]
     recommendation: Recommendation
+    embedding: np.ndarray | None = None   # the text's pooled, L2-normalised vector from the same encoder pass
 
     def to_json(self, similar: int = SIMILAR) -> dict:
         return {"prediction": self.prediction.to_json() if self.prediction else None,
@@ -53,7 +56,7 @@ class DispatchAdvisor:
         place = place_of(location, district, street)
         similar = tuple(self.similar(text, title, vector, k))
         leaves = [(p.leaf, p.score) for p in prediction.paths] if prediction else []
-        return Advice(prediction, location, place, similar, self.recommender.recommend(leaves, place, similar))
+        return Advice(prediction, location, place, similar, self.recommender.recommend(leaves, place, similar), vector)
 
     def similar(self, text: str, title: str = "", vector=None, k: int = SIMILAR) -> list[Hit]:
         index = self.cases()

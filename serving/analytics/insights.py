@@ -19,6 +19,7 @@ from model.recommend import place_of
 from model.repeats import spot_of
 from serving.analytics import concentration, problems, recurrences, topics
 from serving.analytics.flows import InputError, Period, month_period
+from serving.suggestions import service as suggestion_service
 from serving.supervision.repeats import resolver_for
 from serving.tickets.models import Assignment, AuditEntry, Ticket, split_parent
 from serving.tickets.states import Action, Status
@@ -67,14 +68,15 @@ def previous_month(now: datetime) -> Period:
     return month_period(f"{first - timedelta(days=1):%Y-%m}")
 
 
-def _vectoriser(vectors: str, embedder) -> topics.Vectoriser:
+def _vectoriser(vectors: str, embedder, stored=lambda: {}) -> topics.Vectoriser:
+    """The vectors asked for; the embeddings start from those kept at intake (`stored()`, loaded only if used)."""
     if vectors not in VECTORS:
         raise InputError(f"vectors: {vectors!r} is not one of {', '.join(VECTORS)} (auto: the classifier's "
                          "embeddings when a model is loaded, else jieba TF-IDF)")
     if vectors == "classifier" and embedder is None:
         raise InputError("vectors: classifier asked for, but no trained model with embeddings is loaded; use "
                          "vectors=tfidf or auto, or train and promote a model (`jiesu train`)")
-    return topics.EmbeddedVectors(embedder) if embedder is not None and vectors != "tfidf" else \
+    return topics.EmbeddedVectors(embedder, stored=stored()) if embedder is not None and vectors != "tfidf" else \
         topics.TfidfVectors()
 
 
@@ -145,6 +147,7 @@ class TopicReport:
     baseline_tickets: int
     flagged: int                     # topics flagged new, also those beyond the limit
     topics: list[topics.Topic]
+    embedded: tuple[int, int] = (0, 0)   # embeddings (kept at intake, computed for this run)
 
 
 def topic_docs(session: Session, *, start: datetime, end: datetime) -> list[topics.Doc]:
@@ -162,8 +165,9 @@ def emerging_topics(session: Session, *, now: datetime, days: int = 7, baseline_
     period = last_days(now, whole(days, "days", 1, MAX_TOPIC_DAYS, "7"))
     weeks = whole(baseline_weeks, "baseline_weeks", 1, MAX_BASELINE_WEEKS, "8")
     limit = whole(limit, "limit", 1, MAX_LIMIT, "30")
-    vectoriser = _vectoriser(vectors, embedder)
     baseline = Period(period.start - timedelta(weeks=weeks), period.start)
+    vectoriser = _vectoriser(vectors, embedder, lambda: suggestion_service.stored_vectors(
+        session, source=embedder.version, start=baseline.start, end=period.end))
     recent = topic_docs(session, start=period.start, end=period.end)
     before = topic_docs(session, start=baseline.start, end=baseline.end)
     try:
@@ -172,8 +176,10 @@ def emerging_topics(session: Session, *, now: datetime, days: int = 7, baseline_
     except ValueError as exc:
         raise InputError(f"days: {exc}") from None
     distance = policy.distance if policy.distance is not None else vectoriser.distance
+    embedded = (len(vectoriser.stored), vectoriser.embedded_now) if isinstance(vectoriser, topics.EmbeddedVectors) \
+        else (0, 0)
     return TopicReport(period, baseline, vectoriser.name, distance, {d.id: d for d in recent}, len(recent),
-                       len(before), sum(t.new for t in found), found[:limit])
+                       len(before), sum(t.new for t in found), found[:limit], embedded)
 
 
 def _excerpt(doc: topics.Doc) -> dict:
@@ -202,7 +208,7 @@ def topics_json(catalogue: Catalogue, report: TopicReport) -> dict:
     return {"start": _iso(report.period.start), "end": _iso(report.period.end),
             "baseline_start": _iso(report.baseline.start), "vectors": report.vectors, "vectors_name": vectors,
             "distance": report.distance, "tickets": report.window_tickets, "baseline_tickets": report.baseline_tickets,
-            "new": report.flagged,
+            "new": report.flagged, "embeddings": {"stored": report.embedded[0], "computed": report.embedded[1]},
             "topics": [topic_json(catalogue, report, t) for t in report.topics]}
 
 

@@ -165,22 +165,33 @@ class TfidfVectors:
 class EmbeddedVectors:
     """The classifier's pooled, L2-normalised text embeddings (model.retrieval.embed), each distinct text once.
 
-    The encoder is the slow part (tens of texts a second on 2 cores), and a window's baseline is mostly the previous
-    run's: vectors are kept for the life of the process, the least recently used dropped beyond `cache_size`."""
+    The encoder is the slow part (tens of texts a second on 2 cores). Vectors kept at intake by the same model
+    (`stored`, by ticket id) are used as they are; the rest are embedded and kept for the life of the process (a
+    window's baseline is mostly the previous run's), the least recently used dropped beyond `cache_size`."""
     distance = 0.45
 
-    def __init__(self, embedder, cache_size: int = CACHE_SIZE):
+    def __init__(self, embedder, cache_size: int = CACHE_SIZE, stored: dict[int, np.ndarray] | None = None):
         self.embedder = embedder
         self.name = embedder.version
         self.cache_size = cache_size
+        self.stored = stored or {}
+        self.embedded_now = 0          # texts the last call had to run the encoder for
 
     def vectors(self, docs: Sequence[Doc], words: list[list[str]]) -> np.ndarray:
+        if not docs:
+            return np.zeros((0, 0), dtype=np.float32)
+        computed = self._computed([(self.name, d.title, d.text) for d in docs if d.id not in self.stored])
+        return np.stack([self.stored[d.id] if d.id in self.stored else computed[(self.name, d.title, d.text)]
+                         for d in docs]).astype(np.float32)
+
+    def _computed(self, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], np.ndarray]:
+        """Vectors of these texts from the process's cache, embedding the missing ones."""
         from model.retrieval.embed import embed_unique
 
-        keys = [(self.name, d.title, d.text) for d in docs]
         with _EMBEDDED_LOCK:
             found = {key: _EMBEDDED[key] for key in dict.fromkeys(keys) if key in _EMBEDDED}
         missing = [key for key in dict.fromkeys(keys) if key not in found]
+        self.embedded_now = len(missing)
         if missing:
             fresh = embed_unique(self.embedder, [k[2] for k in missing], [k[1] for k in missing], progress=False)
             found.update(zip(missing, fresh))
@@ -190,7 +201,7 @@ class EmbeddedVectors:
                 _EMBEDDED.move_to_end(key)
             while len(_EMBEDDED) > self.cache_size:
                 _EMBEDDED.popitem(last=False)
-        return np.stack([found[key] for key in keys]) if keys else np.zeros((0, 0), dtype=np.float32)
+        return found
 
 
 def _dense(matrix) -> np.ndarray:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from catalog import Catalogue
 from serving.suggestions.models import Suggestion
+from serving.suggestions.service import pack_vector
 
 log = logging.getLogger("jiesu.suggestions")
 TOP_K = 3
@@ -49,4 +50,6 @@ def _ask(suggester, row: Suggestion, text: str, title: str, address: str, distri
 
     advice = suggester.advise(text, title=title, address=address, district=district, street=street)
     row.advice = advice.to_json(similar=SIMILAR_STORED)
+    if advice.embedding is not None:
+        row.vector = pack_vector(advice.embedding)
     return candidates_of(advice.prediction, TOP_K) if advice.prediction else []

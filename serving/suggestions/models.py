@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from serving.db import Base
@@ -29,3 +29,6 @@ class Suggestion(Base):
     accepted: Mapped[bool | None] = mapped_column(Boolean)    # chose the top suggestion's leaf
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None] = mapped_column(index=True)
+    # the text's embedding from the suggester's encoder pass (float16, L2-normalised; `source` is its model):
+    # emerging topics read it instead of running the encoder again over weeks of tickets
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)

@@ -3,10 +3,29 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from serving.suggestions.models import Suggestion
+from serving.tickets.models import Ticket
+
+VECTOR_DTYPE = np.float16     # 768 bytes for a 384-dimensional vector; cosines stay within about 1e-3
+
+
+def pack_vector(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=np.float32).ravel().astype(VECTOR_DTYPE).tobytes()
+
+
+def stored_vectors(session: Session, *, source: str, start: datetime, end: datetime) -> dict[int, np.ndarray]:
+    """The embeddings that this suggester (`source`, its version) kept at intake for the tickets created in
+    [start, end), by ticket id, as float32 rows; tickets without one (imported, or suggested by another model)
+    are absent."""
+    query = (select(Suggestion.ticket_id, Suggestion.vector).join(Ticket, Ticket.id == Suggestion.ticket_id)
+             .where(Suggestion.source == source, Suggestion.vector.is_not(None), Ticket.created_at >= start,
+                    Ticket.created_at < end))
+    return {ticket_id: np.frombuffer(blob, dtype=VECTOR_DTYPE).astype(np.float32)
+            for ticket_id, blob in session.execute(query)}
 
 
 def for_ticket(session: Session, *, ticket_id: int) -> Suggestion | None:

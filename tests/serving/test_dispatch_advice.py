@@ -151,3 +151,24 @@ def test_index_similar_and_recommend_commands(advised, demo_catalogue, database_
     assert advice["place"]["street"] == "HP01" and advice["units"]["units"][0]["role"] == "主办"
     bad = runner.invoke(cli, ["similar", "暖气", "--mode", "magic"])
     assert bad.exit_code == 2 and "choose one of dense, lexical, fusion" in bad.output
+
+
+def test_intake_keeps_the_text_vector_and_topics_read_it_instead_of_embedding_again(advised, trained):
+    from serving.analytics import insights
+    from serving.suggestions.service import stored_vectors
+
+    service, _, classifier = advised
+    texts = [t.text for t in trained[1][:3]]
+    numbers = [service.ok("agent", "POST", "", 201, json={"channel": "phone", "text": text})["id"] for text in texts]
+    embedder = ClassifierEmbedder(classifier)
+    now = service.clock()
+    with service.app.state.sessions() as session:
+        kept = stored_vectors(session, source=embedder.version, start=now - timedelta(days=1), end=now + timedelta(1))
+        assert sorted(kept) == sorted(numbers)
+        expected = classifier.embed(texts)
+        for ticket_id, vector in zip(numbers, expected):
+            assert abs(float(kept[ticket_id] @ vector) - 1) < 2e-3     # float16 keeps the direction
+        assert stored_vectors(session, source="classifier:another", start=now - timedelta(days=1),
+                              end=now + timedelta(days=1)) == {}
+        report = insights.emerging_topics(session, now=now + timedelta(minutes=1), embedder=embedder)
+    assert report.window_tickets == 3 and report.embedded == (3, 0)

@@ -155,3 +155,32 @@ def test_the_cli_refuses_bad_parameters(svc, database_url, tmp_path, monkeypatch
     empty = CliRunner().invoke(cli, ["analyse", "topics", "--vectors", "tfidf"])
     assert empty.exit_code == 0, empty.output
     assert '"topics": []' in empty.output and '"vectors": "tfidf:jieba"' in empty.output
+
+
+class CountingEmbedder:
+    """Stands in for the classifier's encoder: a vector per text from its characters, and a count of texts run."""
+    version = "classifier:test"
+
+    def __init__(self):
+        self.texts: list[str] = []
+
+    def embed(self, texts, titles=None):
+        import numpy as np
+
+        self.texts += texts
+        rows = np.array([[text.count(ch) for ch in "无人机彩排噪音吵的了"] for text in texts], dtype=np.float32) + 0.1
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_embedded_vectors_use_the_vectors_kept_at_intake_and_embed_only_the_rest():
+    from serving.analytics.topics import EmbeddedVectors
+
+    window, baseline = history()
+    docs = window + baseline
+    full = EmbeddedVectors(CountingEmbedder(), cache_size=0).vectors(docs, [])
+    kept = {d.id: full[i] for i, d in enumerate(docs) if i % 3}         # two in three tickets kept a vector
+    embedder = CountingEmbedder()
+    vectoriser = EmbeddedVectors(embedder, cache_size=0, stored=kept)
+    assert (vectoriser.vectors(docs, []) == full).all()
+    assert sorted(embedder.texts) == sorted({d.text for i, d in enumerate(docs) if not i % 3})
+    assert vectoriser.embedded_now == len(embedder.texts)
