@@ -80,6 +80,7 @@ class Assignment(Base):
     """A unit's part in a ticket: the lead (主办) or a co-handler (协办); inactive once returned or forwarded."""
 
     __tablename__ = "assignments"
+    __table_args__ = (Index("ix_assignments_ticket_role_unit", "ticket_id", "role", "unit"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
