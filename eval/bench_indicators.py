@@ -105,7 +105,9 @@ def timed(runs: int, call) -> tuple[float, float, int]:
     return statistics.median(seconds) * 1000, max(seconds) * 1000, rows
 
 
-def bench(url: str, catalogue, periods: dict[str, flows.Period], month: flows.Period, runs: int) -> list[tuple]:
+def bench(url: str, catalogue, periods: dict[str, flows.Period], runs: int) -> list[tuple]:
+    """Timings per cut for each period, and the monthly ranking of the first period (the month)."""
+    first_label, month = next(iter(periods.items()))
     engine = make_engine(url)
     sessions = session_factory(engine)
     results = []
@@ -118,7 +120,7 @@ def bench(url: str, catalogue, periods: dict[str, flows.Period], month: flows.Pe
 
     for by in Cut:
         timings = {label: timed(runs, over(period, by)) for label, period in periods.items()}
-        results.append((by.value, timings[next(iter(periods))][2], {label: t[:2] for label, t in timings.items()}))
+        results.append((by.value, timings[first_label][2], {label: t[:2] for label, t in timings.items()}))
 
     def ranking():
         with sessions() as session:
@@ -126,7 +128,7 @@ def bench(url: str, catalogue, periods: dict[str, flows.Period], month: flows.Pe
                                  by="district", indicator_name="满意率").rows
 
     p50, worst, rows = timed(runs, ranking)
-    results.append(("ranking 满意率 by district", rows, {next(iter(periods)): (p50, worst)}))
+    results.append(("ranking 满意率 by district", rows, {first_label: (p50, worst)}))
     engine.dispose()
     return results
 
@@ -211,8 +213,7 @@ def main() -> None:
                     kept.mark(name, first)
             if not args.load_only:
                 periods = periods_to(args.month, first)
-                print_table(title, bench(url, catalogue, periods, flows.month_period(args.month), args.runs),
-                            list(periods))
+                print_table(title, bench(url, catalogue, periods, args.runs), list(periods))
     finally:
         if not kept:
             shutil.rmtree(scratch)
