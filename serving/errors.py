@@ -6,6 +6,7 @@ from collections.abc import Callable
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from serving.analytics.facts import FactsOutOfDate
 from serving.tickets.flows import FlowError
 from serving.tickets.intake import Conflict
 from serving.tickets.service import NotFound
@@ -18,6 +19,7 @@ STATUS: dict[type[Exception], Callable[[Exception], int]] = {
     NotFound: lambda exc: 404,
     FlowError: lambda exc: 422,
     Conflict: lambda exc: 409,
+    FactsOutOfDate: lambda exc: 503,
 }
 
 

@@ -1,31 +1,29 @@
-"""Database work of the indicators: one GROUP BY per cohort (what is counted in the period), conditional counts,
-and rows assembled from the counts as the definitions say."""
+"""Database work of the indicators: one GROUP BY per cohort over its facts in the period (serving/analytics/facts.py:
+what is counted, and when), conditional counts, and rows assembled from the counts as the definitions say."""
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Float, and_, case, func, or_, select, text
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql import ColumnElement, Select
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql import ColumnElement
 
 from catalog import Catalogue
-from serving.autodispatch.service import AUTO_ACTOR
+from serving.analytics import facts
 from serving.analytics.definitions import (CHANNEL_NAMES, DEFAULT_RESPONSE_HOURS, INDICATORS, POPULATION, Cut,
                                            Indicator)
-from serving.suggestions.models import Suggestion
-from serving.tickets.models import Assignment, AuditEntry, Ticket, split_parent
-from serving.tickets.states import Action, Status
+from serving.analytics.models import IndicatorFact
+from serving.tickets.models import Assignment, Ticket
 
 CITY = "city"                       # the code of the whole-city row
-CLOSED = (Status.CLOSED.value, Status.ARCHIVED.value)
-SATISFIED = ("满意", "基本满意")
-UNSATISFIED = "不满意"
 UNKNOWN_NAMES = {Cut.DISTRICT: "未填写区县", Cut.STREET: "未填写街道", Cut.CATEGORY: "未分类", Cut.SUBCATEGORY: "未分类",
                  Cut.LEAF: "未分类", Cut.CHANNEL: "未填写渠道"}
+CODES: dict[Cut, ColumnElement] = {
+    Cut.DISTRICT: IndicatorFact.district, Cut.STREET: IndicatorFact.street, Cut.UNIT: IndicatorFact.unit,
+    Cut.LEAF: IndicatorFact.leaf, Cut.CHANNEL: IndicatorFact.channel,
+    Cut.CATEGORY: func.substr(IndicatorFact.leaf, 1, 2), Cut.SUBCATEGORY: func.substr(IndicatorFact.leaf, 1, 4)}
 
 
 @dataclass(frozen=True)
@@ -43,192 +41,24 @@ class IndicatorRow:
     figures: dict[str, Figure]     # by indicator key
 
 
-class seconds_between(FunctionElement):
-    """Seconds from the second timestamp to the first, in each database's own date arithmetic."""
-    type = Float()
-    inherit_cache = True
+def _counted(by: Cut) -> ColumnElement:
+    """Which facts a cut counts: by unit, each unit a counted thing had (its own, or each unit that led its
+    ticket); by anything else, each counted thing once."""
+    return IndicatorFact.unit.is_not(None) if by is Cut.UNIT else IndicatorFact.is_primary.is_(True)
 
 
-@compiles(seconds_between)
-def _seconds_elsewhere(element, compiler, **kw):
-    raise NotImplementedError(f"the indicators know SQLite and PostgreSQL date arithmetic, not {compiler.dialect.name}")
-
-
-@compiles(seconds_between, "sqlite")
-def _seconds_sqlite(element, compiler, **kw):
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"ROUND((julianday({later}) - julianday({earlier})) * 86400.0)"
-
-
-@compiles(seconds_between, "postgresql")
-def _seconds_postgresql(element, compiler, **kw):
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
-
-
-@dataclass(frozen=True)
-class Cohort:
-    """What one family of indicators counts in a period: a query with one row per counted thing (`counted`: its
-    id), the id of its ticket, named conditions to count, the unit column when the counted things carry their own
-    unit (lead assignments), and whether the query is over the tickets table itself."""
-    query: Select
-    counted: ColumnElement
-    ticket_id: ColumnElement
-    measures: dict[str, ColumnElement]
-    unit: ColumnElement | None = None
-    over_tickets: bool = False
-
-    def of_ticket(self, column_of: Callable[[type[Ticket]], ColumnElement]) -> ColumnElement:
-        """A column of the counted thing's ticket: read directly when the query is over tickets, else looked up."""
-        return column_of(Ticket) if self.over_tickets else _of_ticket(self.ticket_id, column_of)
-
-
-def _of_ticket(ticket_id: ColumnElement, column_of: Callable[[type[Ticket]], ColumnElement]) -> ColumnElement:
-    """A column of the ticket with this id, as a correlated subquery: both databases answer it with one primary-key
-    lookup per row, where a join let PostgreSQL's planner scan every ticket for a month's few thousand."""
-    ticket = aliased(Ticket, name="of_ticket")
-    return select(column_of(ticket)).where(ticket.id == ticket_id).scalar_subquery()
-
-
-def _entries(ticket_id: ColumnElement, *actions: Action, before: datetime | None = None) -> Select:
-    """The ids of one ticket's audit entries with these actions (and before a time): both databases answer it
-    from the (ticket_id, action, at) index alone, without reading the entries."""
-    entry = aliased(AuditEntry, name="entry")
-    query = select(entry.id).select_from(entry).where(entry.ticket_id == ticket_id,
-                                                      entry.action.in_([a.value for a in actions]))
-    return query.where(entry.at < before) if before is not None else query
-
-
-def _count_entries(ticket_id: ColumnElement, *actions: Action) -> ColumnElement:
-    return _entries(ticket_id, *actions).with_only_columns(func.count()).scalar_subquery()
-
-
-def _between(column, start: datetime, end: datetime) -> ColumnElement:
-    return and_(column >= start, column < end)
-
-
-def _created(start: datetime, end: datetime, _hours: int) -> Cohort:
-    """Tickets created in the period, merged duplicates excluded, and a split call counted by its items (each child
-    carries its own leaf and units) rather than once more as the parent."""
-    query = select().select_from(Ticket).where(_between(Ticket.created_at, start, end), Ticket.merged_into.is_(None),
-                                               ~split_parent())
-    return Cohort(query, Ticket.id, Ticket.id, {"closed": Ticket.status.in_(CLOSED),
-                                                "repeats": Ticket.repeat_of.is_not(None)}, over_tickets=True)
-
-
-def _assigned(start: datetime, end: datetime, hours: int) -> Cohort:
-    """Lead assignments made in the period; signed in time when signed within `hours` of the assignment."""
-    query = select().select_from(Assignment).where(Assignment.role == "lead",
-                                                   _between(Assignment.assigned_at, start, end))
-    in_time = and_(Assignment.signed_at.is_not(None),
-                   seconds_between(Assignment.signed_at, Assignment.assigned_at) <= hours * 3600)
-    return Cohort(query, Assignment.id, Assignment.ticket_id, {"signed_in_time": in_time}, unit=Assignment.unit)
-
-
-@dataclass(frozen=True)
-class LastVisits:
-    """The last return visit in a period of each ticket visited in it, and the satisfaction it stands for."""
-    query: Select
-    ticket_id: ColumnElement
-    visit: type[AuditEntry]
-    satisfaction: ColumnElement
-
-
-def _last_visits(start: datetime, end: datetime) -> LastVisits:
-    """Each ticket's last visit in the period, joined to its ticket; its satisfaction is what that visit recorded,
-    else (history imported without it) what the ticket says."""
-    last = (select(AuditEntry.ticket_id, func.max(AuditEntry.id).label("visit_id"))
-            .where(AuditEntry.action == Action.VISIT.value, _between(AuditEntry.at, start, end))
-            .group_by(AuditEntry.ticket_id).subquery("last_visit"))
-    visit = aliased(AuditEntry, name="visit")
-    query = (select().select_from(last).join(visit, visit.id == last.c.visit_id)
-             .join(Ticket, Ticket.id == last.c.ticket_id))
-    satisfaction = func.coalesce(visit.details["satisfaction"].as_string(), Ticket.satisfaction)
-    return LastVisits(query, last.c.ticket_id, visit, satisfaction)
-
-
-def _visited(start: datetime, end: datetime, _hours: int) -> Cohort:
-    """Tickets return-visited in the period, each judged by its last visit in the period."""
-    visits = _last_visits(start, end)
-    resolved = func.coalesce(visits.visit.details["resolved"].as_boolean(), Ticket.resolved)
-    solved = or_(resolved.is_(True), and_(resolved.is_(None), visits.satisfaction != UNSATISFIED))
-    return Cohort(visits.query, Ticket.id, Ticket.id, {"satisfied": visits.satisfaction.in_(SATISFIED),
-                                                       "solved": solved}, over_tickets=True)
-
-
-def _replied(start: datetime, end: datetime, _hours: int) -> Cohort:
-    """Tickets whose latest reply falls in the period and that have a due time."""
-    query = select().select_from(Ticket).where(_between(Ticket.replied_at, start, end), Ticket.due_at.is_not(None))
-    return Cohort(query, Ticket.id, Ticket.id, {"on_time": Ticket.replied_at <= Ticket.due_at}, over_tickets=True)
-
-
-def _dispatched(start: datetime, end: datetime, _hours: int) -> Cohort:
-    """Tickets first dispatched in the period (a dispatch in it, none before it), with what happened to them since
-    (returns, reassignments)."""
-    dispatched = (select(AuditEntry.ticket_id).where(AuditEntry.action == Action.DISPATCH.value,
-                                                     _between(AuditEntry.at, start, end))
-                  .distinct().subquery("dispatched"))
-    query = (select().select_from(dispatched).join(Ticket, Ticket.id == dispatched.c.ticket_id)
-             .where(~_entries(Ticket.id, Action.DISPATCH, before=start).exists()))
-    returned = _entries(Ticket.id, Action.APPROVE_RETURN).exists()
-    handed = _count_entries(Ticket.id, Action.DISPATCH, Action.APPROVE_RETURN, Action.RESOLVE_CONSULTATION)
-    return Cohort(query, Ticket.id, Ticket.id, {"returned": returned, "first_time_right": handed == 1,
-                                                "auto": Ticket.auto_dispatched.is_(True)}, over_tickets=True)
-
-
-def _decided(start: datetime, end: datetime, _hours: int) -> Cohort:
-    """Suggestions with candidates that a person decided on in the period (automatic dispatches excluded)."""
-    query = select().select_from(Suggestion).where(
-        _between(Suggestion.decided_at, start, end), Suggestion.status == "ok", Suggestion.decided_by.is_not(None),
-        Suggestion.decided_by != AUTO_ACTOR)
-    return Cohort(query, Suggestion.id, Suggestion.ticket_id, {"accepted": Suggestion.accepted.is_(True)})
-
-
-COHORTS = {"created": _created, "assigned": _assigned, "visited": _visited, "replied": _replied,
-           "dispatched": _dispatched, "decided": _decided}
-TICKET_KEYS: dict[Cut, Callable[[type[Ticket]], ColumnElement]] = {
-    Cut.DISTRICT: lambda t: t.district, Cut.STREET: lambda t: t.street, Cut.LEAF: lambda t: t.leaf,
-    Cut.CHANNEL: lambda t: t.channel, Cut.CATEGORY: lambda t: func.substr(t.leaf, 1, 2),
-    Cut.SUBCATEGORY: lambda t: func.substr(t.leaf, 1, 4)}
-
-
-def _code(cohort: Cohort, by: Cut) -> tuple[Select, ColumnElement | None]:
-    """The cohort's query and the cut's code column (None for the whole city); by unit, a ticket is joined to each
-    unit that was its lead, unless the counted things carry their own unit."""
-    if by is Cut.NONE:
-        return cohort.query, None
-    if by is not Cut.UNIT:
-        return cohort.query, cohort.of_ticket(TICKET_KEYS[by])
-    if cohort.unit is not None:
-        return cohort.query, cohort.unit
-    leads = aliased(Assignment, name="lead")
-    return cohort.query.join(leads, and_(leads.ticket_id == cohort.ticket_id, leads.role == "lead")), leads.unit
-
-
-def _materialised(cohort: Cohort, by: Cut):
-    """The cohort's rows — counted id, code, a 0/1 column per measure — once per counted thing and code, as a
-    MATERIALIZED CTE: the period's rows are found first, and the grouping cannot make the planner walk a whole
-    table by an index on the cut's column (SQLite walked every assignment by unit to save a sort)."""
-    query, code = _code(cohort, by)
-    columns = [cohort.counted.label("counted")] + ([code.label("code")] if code is not None else [])
-    columns += [case((condition, 1), else_=0).label(name) for name, condition in cohort.measures.items()]
-    query = query.add_columns(*columns)
-    if by is Cut.UNIT and cohort.unit is None:
-        query = query.distinct()     # a unit that led the same ticket twice counts it once
-    return query.cte("cohort").prefix_with("MATERIALIZED")
-
-
-def tally(session: Session, *, cohort: Cohort, by: Cut) -> dict[str | None, dict[str, int]]:
-    """Counts per cut code: 'total' and each measure."""
-    rows = _materialised(cohort, by)
-    query = select(func.count().label("total"), *(func.sum(rows.c[name]).label(name) for name in cohort.measures))
-    query = query.select_from(rows)
+def tally(session: Session, *, cohort: str, start: datetime, end: datetime, by: Cut,
+          response_hours: int = DEFAULT_RESPONSE_HOURS) -> dict[str | None, dict[str, int]]:
+    """Counts per cut code of the cohort's facts in [start, end): 'total' and each measure."""
+    measures = facts.measures(cohort, response_hours)
+    query = (select(func.count().label("total"), *(func.sum(m).label(name) for name, m in measures.items()))
+             .where(*facts.in_period(cohort, start, end), _counted(by)))
     if by is not Cut.NONE:
-        query = query.add_columns(rows.c.code).group_by(rows.c.code)
+        query = query.add_columns(CODES[by].label("code")).group_by(CODES[by])
     counts: dict[str | None, dict[str, int]] = {}
     for row in session.execute(query).mappings():
         code = row["code"] if by is not Cut.NONE else CITY
-        counts[code] = {name: int(row[name] or 0) for name in ("total", *cohort.measures)}   # SUM of no rows: NULL
+        counts[code] = {name: int(row[name] or 0) for name in ("total", *measures)}   # SUM of no rows: NULL
     return counts
 
 
@@ -248,8 +78,9 @@ def indicators(session: Session, *, catalogue: Catalogue, start: datetime, end: 
     if end <= start:
         raise ValueError(f"the period ends ({end.isoformat()}) before it starts ({start.isoformat()})")
     chosen = [i for i in INDICATORS if keys is None or i.key in keys]
+    facts.check_current(session)
     _without_jit(session)
-    counts = {name: tally(session, cohort=COHORTS[name](start, end, response_hours), by=by)
+    counts = {name: tally(session, cohort=name, start=start, end=end, by=by, response_hours=response_hours)
               for name in _cohorts_for([i.key for i in chosen])}
     wanted = list(codes) if codes is not None else _codes(catalogue, by, counts)
     return [IndicatorRow(code, code_name(catalogue, by, code),
@@ -258,8 +89,8 @@ def indicators(session: Session, *, catalogue: Catalogue, start: datetime, end: 
 
 
 def _without_jit(session: Session) -> None:
-    """PostgreSQL would JIT-compile these queries (their estimated cost passes jit_above_cost) for longer than they
-    run: about a third of a month's report at 100,000 tickets (eval/bench_indicators.py). Off for this transaction."""
+    """PostgreSQL would JIT-compile a long period's GROUP BY (its estimated cost passes jit_above_cost) for longer
+    than it runs (eval/bench_indicators.py). Off for this transaction."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL jit = off"))
 
@@ -320,15 +151,17 @@ def code_name(catalogue: Catalogue, by: Cut, code: str | None) -> str:
 # --- what the reports show beside the indicators ---------------------------------------------------
 def created_times(session: Session, *, start: datetime, end: datetime) -> list[datetime]:
     """When each ticket that 诉求量 counts over [start, end) was created (a report's volume trend buckets them)."""
-    return list(session.scalars(_created(start, end, DEFAULT_RESPONSE_HOURS).query.add_columns(Ticket.created_at)))
+    facts.check_current(session)
+    return list(session.scalars(select(IndicatorFact.at).where(*facts.in_period("created", start, end),
+                                                               IndicatorFact.is_primary.is_(True))))
 
 
 def satisfaction_counts(session: Session, *, start: datetime, end: datetime) -> dict[str | None, int]:
     """The tickets 满意率 counts over [start, end) per satisfaction of their last visit (None: none recorded)."""
-    _without_jit(session)
-    visits = _last_visits(start, end)
-    rows = visits.query.add_columns(visits.satisfaction.label("satisfaction")).subquery("visited")
-    query = select(rows.c.satisfaction, func.count()).group_by(rows.c.satisfaction)
+    facts.check_current(session)
+    query = (select(IndicatorFact.satisfaction, func.count())
+             .where(*facts.in_period("visited", start, end), IndicatorFact.is_primary.is_(True))
+             .group_by(IndicatorFact.satisfaction))
     return {satisfaction: int(count) for satisfaction, count in session.execute(query)}
 
 
@@ -353,8 +186,9 @@ def overdue(session: Session, *, start: datetime, end: datetime, now: datetime) 
     lead = aliased(Assignment, name="lead")
     unit = (select(lead.unit).where(lead.ticket_id == Ticket.id, lead.role == "lead")
             .order_by(lead.id.desc()).limit(1).scalar_subquery())
+    due = and_(Ticket.due_at >= start, Ticket.due_at < min(end, now))
     query = select(Ticket.number, Ticket.leaf, Ticket.district, unit, Ticket.due_at, Ticket.replied_at,
-                   Ticket.status).where(_between(Ticket.due_at, start, min(end, now)), Ticket.merged_into.is_(None),
+                   Ticket.status).where(due, Ticket.merged_into.is_(None),
                                         or_(Ticket.replied_at.is_(None), Ticket.replied_at > Ticket.due_at))
     late = [Late(*row) for row in session.execute(query)]
     return sorted(late, key=lambda t: t.hours_over(now), reverse=True)

@@ -13,13 +13,19 @@ users = typer.Typer(help="API keys: people and systems that call the service.", 
 
 @app.command()
 def upgrade(url: Annotated[Optional[str], typer.Option(help="Database URL (default: the configured one).")] = None,
-            revision: Annotated[str, typer.Option(help="Target revision.")] = "head") -> None:
-    """Bring the database schema to the latest migration (creates the SQLite file if needed)."""
+            revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
+            rebuild_facts: Annotated[bool, typer.Option("--rebuild-facts", help="Derive the indicator facts again "
+                                                        "even if they are current (after editing rows by hand).")]
+            = False) -> None:
+    """Bring the database schema to the latest migration (creates the SQLite file if needed) and the indicator
+    facts derived from the tickets up to date."""
     from serving.migrate import upgrade as run_upgrade
 
     target = url or settings_for(None).database
-    run_upgrade(target, revision)
+    rebuilt = run_upgrade(target, revision, rebuild_facts=rebuild_facts)
     typer.echo(f"database at {revision}: {target.split('@')[-1]}")
+    if rebuilt is not None:
+        typer.echo(f"indicator facts rebuilt: {rebuilt} rows")
 
 
 @users.command("add")

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from catalog import Catalogue
-from serving.analytics import insights
+from serving.analytics import facts, insights
 from serving.analytics.flows import month_period
 from serving.db import make_engine, session_factory
 from serving.migrate import upgrade
@@ -29,10 +29,11 @@ def _load(rows: list[dict], catalogue: Catalogue, url: str) -> None:
     with session_factory(make_engine(url))() as session:
         load_history(session, rows=rows, catalogue=catalogue)
         ids = dict(session.execute(select(Ticket.number, Ticket.id)).all())
-        for row in rows:
-            if row.get("repeat_of") in ids and row["ticket_id"] in ids:
-                session.execute(update(Ticket).where(Ticket.id == ids[row["ticket_id"]])
-                                .values(repeat_of=ids[row["repeat_of"]]))
+        linked = [(ids[row["ticket_id"]], ids[row["repeat_of"]]) for row in rows
+                  if row.get("repeat_of") in ids and row["ticket_id"] in ids]
+        for ticket_id, repeat_of in linked:
+            session.execute(update(Ticket).where(Ticket.id == ticket_id).values(repeat_of=repeat_of))
+        facts.refresh(session, [ticket_id for ticket_id, _ in linked])   # bulk statements bypass the session's hooks
         session.commit()
 
 
