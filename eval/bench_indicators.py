@@ -6,7 +6,8 @@
 Generates N tickets of two-year demo history (the same generator as `jiesu data load`), loads them into a fresh
 SQLite database under a temporary directory (and into a fresh schema of the test PostgreSQL), then times
 `serving.analytics.service.indicators` per cut over one month, over the twelve months that end with it and over
-the whole history, and a ranking (three months of one indicator). Prints the p50 and the slowest of --runs runs
+the whole history, and a ranking (three months of one indicator); then what keeping the indicator facts adds to a
+commit (re-deriving one ticket's facts). Prints the p50 and the slowest of --runs runs
 after one warm-up, in milliseconds, on the schema as the migrations make it.
 
 With --keep DIR the databases outlive the run (DIR/jiesu.db and the PostgreSQL schema bench_kept) and a later run
@@ -32,7 +33,7 @@ from sqlalchemy import insert, select
 from tqdm import tqdm
 
 from catalog import load_catalogue
-from serving.analytics import flows, service
+from serving.analytics import facts, flows, service
 from serving.analytics.definitions import Cut
 from serving.auth.models import Principal
 from serving.db import make_engine, session_factory
@@ -91,6 +92,7 @@ def add_suggestions(session, version: str) -> None:
               for i, leaf, at, created in dispatched]
     for offset in range(0, len(values), 5000):
         session.execute(insert(Suggestion), values[offset:offset + 5000])
+    facts.refresh(session, [value["ticket_id"] for value in values])   # bulk statements bypass the session's hooks
     session.commit()
 
 
@@ -214,11 +216,32 @@ def main() -> None:
             if not args.load_only:
                 periods = periods_to(args.month, first)
                 print_table(title, bench(url, catalogue, periods, args.runs), list(periods))
+                print_write_cost(url)
     finally:
         if not kept:
             shutil.rmtree(scratch)
             if schema:
                 drop_schema(schema)
+
+
+def print_write_cost(url: str, tickets: int = 200) -> None:
+    """What keeping the facts adds to a commit: re-deriving one ticket's facts, for tickets spread over the
+    history (each in its own transaction, rolled back)."""
+    engine = make_engine(url)
+    with session_factory(engine)() as session:
+        ids = list(session.scalars(select(Ticket.id).order_by(Ticket.id)))
+    picked = ids[::max(1, len(ids) // tickets)][:tickets]
+    seconds = []
+    with session_factory(engine)() as session:
+        for ticket_id in picked:
+            started = time.perf_counter()
+            facts.refresh(session, [ticket_id])
+            seconds.append(time.perf_counter() - started)
+            session.rollback()
+    engine.dispose()
+    p95 = sorted(seconds)[int(len(seconds) * 0.95)]
+    print(f"re-deriving one ticket's facts (what a commit that changes it adds), {len(picked)} tickets: "
+          f"p50 {statistics.median(seconds) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms")
 
 
 def reset(name: str, sqlite_file: Path, schema: str | None) -> None:
