@@ -66,18 +66,27 @@ class LexicalIndex:
         self.norm = (K1 * (1 - B + B * self.lengths / max(self.lengths.mean(), 1e-9))).astype(np.float32) if n else \
             np.zeros(0, dtype=np.float32)
         self.columns = self.tf.tocsc()
+        self.weights = self._weights()
+
+    def _weights(self) -> np.ndarray:
+        """Each posting's BM25 weight, in the column-major copy's order: a query only adds up its terms' columns."""
+        columns = self.columns
+        if not columns.nnz:
+            return np.zeros(0, dtype=np.float32)
+        term_of = np.repeat(np.arange(columns.shape[1]), np.diff(columns.indptr))
+        tf = columns.data
+        return (self.idf[term_of] * tf * (K1 + 1) / (tf + self.norm[columns.indices])).astype(np.float32)
 
     def scores(self, text: str) -> np.ndarray:
-        """The BM25 score of every document for a query (zeros where no term matches)."""
-        out = np.zeros(len(self), dtype=np.float32)
-        for term in set(terms(text)):
-            col = self.vocab.get(term)
-            if col is None:
-                continue
-            start, end = self.columns.indptr[col], self.columns.indptr[col + 1]
-            docs, tf = self.columns.indices[start:end], self.columns.data[start:end]
-            out[docs] += self.idf[col] * tf * (K1 + 1) / (tf + self.norm[docs])
-        return out
+        """The BM25 score of every document for a query (zeros where no term matches): the query terms' postings
+        summed per document in one bincount (a scatter-add per term costs several times more at 100k documents)."""
+        cols = sorted({self.vocab[term] for term in terms(text) if term in self.vocab})
+        if not cols:
+            return np.zeros(len(self), dtype=np.float32)
+        spans = [slice(self.columns.indptr[c], self.columns.indptr[c + 1]) for c in cols]
+        docs = np.concatenate([self.columns.indices[span] for span in spans])
+        weights = np.concatenate([self.weights[span] for span in spans])
+        return np.bincount(docs, weights=weights, minlength=len(self)).astype(np.float32)
 
     def search(self, text: str, k: int) -> list[tuple[int, float]]:
         """The k best documents as (row, score), best first; documents without a shared term are left out."""

@@ -5,7 +5,7 @@ import pytest
 from model.retrieval import dense as dense_module
 from model.retrieval.cases import Case, CaseIndex, CaseIndexError, read_manifest
 from model.retrieval.dense import DenseIndex, kind_for
-from model.retrieval.lexical import LexicalIndex, terms, top_k
+from model.retrieval.lexical import B, K1, LexicalIndex, terms, top_k
 
 TEXTS = [
     ("c1", "小区暖气不热，室温只有十五度，家里老人冻得受不了", "1001"),
@@ -55,6 +55,27 @@ def test_bm25_grows_incrementally_like_a_fresh_build():
     grown.add([t for _, t, _ in TEXTS[:2]])
     grown.add([t for _, t, _ in TEXTS[2:]])
     assert np.allclose(whole.scores("路灯不亮 暖气"), grown.scores("路灯不亮 暖气"))
+
+
+def test_bm25_scores_are_the_formula_summed_over_the_query_terms():
+    texts = [t for _, t, _ in TEXTS]
+    lexical = LexicalIndex()
+    lexical.add(texts)
+    docs = [terms(t) for t in texts]
+    mean_length = sum(map(len, docs)) / len(docs)
+    query = set(terms("暖气不热，晚上路灯也不亮"))
+
+    def bm25(doc: list[str]) -> float:
+        total = 0.0
+        for term in query & set(doc):
+            df = sum(term in set(d) for d in docs)
+            idf = np.log(1 + (len(docs) - df + 0.5) / (df + 0.5))
+            tf = doc.count(term)
+            total += idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * len(doc) / mean_length))
+        return total
+
+    assert np.allclose(lexical.scores("暖气不热，晚上路灯也不亮"), [bm25(d) for d in docs], rtol=1e-5)
+    assert lexical.scores("火星文字").tolist() == [0.0] * len(texts)
 
 
 def test_top_k_is_deterministic_on_ties():
