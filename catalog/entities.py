@@ -1,7 +1,7 @@
 """The catalogue's typed entities, built from validated source records."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from catalog.problems import Location
 from catalog.rules import DispatchMode, TimeLimit, UnitRule, Urgency
@@ -94,10 +94,51 @@ class District:
 
 
 @dataclass(frozen=True)
+class AddressRange:
+    """A run of house numbers on a road (门牌号段) and the street (街道 or town) it lies in."""
+    district: str
+    road: str
+    first: int
+    last: int
+    street: str
+
+    def holds(self, number: int) -> bool:
+        return self.first <= number <= self.last
+
+
+class AddressTable:
+    """The standard address table (标准地址库): which street a road's house number lies in. A road runs through
+    several streets; its house numbers are split into runs, each in one street."""
+
+    def __init__(self, ranges: tuple[AddressRange, ...] = ()):
+        self.ranges = tuple(ranges)
+        self._by_road: dict[str, list[AddressRange]] = {}
+        self._by_street: dict[str, list[AddressRange]] = {}
+        for r in self.ranges:
+            self._by_road.setdefault(r.road, []).append(r)
+            self._by_street.setdefault(r.street, []).append(r)
+
+    def __len__(self) -> int:
+        return len(self.ranges)
+
+    def roads(self) -> list[str]:
+        return list(self._by_road)
+
+    def at(self, road: str, number: int, district: str | None = None) -> list[AddressRange]:
+        """The runs that hold this house number of the road (one per district the road runs through)."""
+        return [r for r in self._by_road.get(road, ()) if r.holds(number) and district in (None, r.district)]
+
+    def of_street(self, street: str) -> tuple[AddressRange, ...]:
+        return tuple(self._by_street.get(street, ()))
+
+
+@dataclass(frozen=True)
 class City:
     name: str
     note: str
     districts: tuple[District, ...]
+    # city/addresses.csv, when the city has one; not catalogue content (its hash and version ignore it)
+    addresses: AddressTable = field(default_factory=AddressTable, compare=False)
 
     @property
     def population(self) -> int:

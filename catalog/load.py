@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from catalog.addresses import ADDRESSES_FILE, with_addresses
 from catalog.build import build_city, build_manifest, build_nodes, build_units, content_hash
 from catalog.catalogue import Catalogue
 from catalog.changes import check_against, read_changes
@@ -50,6 +51,9 @@ def check_data_dir(root: Path | str) -> CheckResult:
             "manifest-hash", f"the catalogue content changed since the manifest was stamped (recorded "
             f"{catalogue.manifest.content_hash[:12] or 'nothing'}, computed {digest[:12]}); review the change, then "
             "run `jiesu catalog stamp --bump patch|minor|major`", Location(src.display(MANIFEST_FILE))))
+        return CheckResult(problems, None, digest)
+    catalogue.city, problems = with_addresses(catalogue.city, src.root, src.display(ADDRESSES_FILE))
+    if problems:
         return CheckResult(problems, None, digest)
     try:
         catalogue.changes = read_changes(src.root)

@@ -1,10 +1,11 @@
 """Read a catalogue data directory into raw records that remember their file and row.
 
-Layout of a data directory (all UTF-8 YAML):
+Layout of a data directory (UTF-8 YAML, and one CSV):
     manifest.yaml            name, semantic version, content hash, expected node counts per level
     catalogue/NN.yaml        one file per 大类: a list of nodes, one mapping per node
     city/units.yaml          departments, utilities and enterprises that handle work orders
     city/gazetteer.yaml      districts, streets, communities, landmarks and roads (属地)
+    city/addresses.csv       optional: house-number runs of the roads and their streets (catalog/addresses.py)
 """
 from __future__ import annotations
 

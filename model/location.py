@@ -1,7 +1,8 @@
 """Where a ticket happened: the place names of its address field and text, resolved against the city gazetteer.
 
 Every mention of a district, street, community, landmark or road (its full name, or the short form citizens use:
-太原街 for 太原街街道, 南湖 for 南湖社区, 和平 for 和平区) is evidence for the places consistent with it. The candidate
+太原街 for 太原街街道, 南湖 for 南湖社区, 和平 for 和平区) is evidence for the places consistent with it; a road with a
+house number (中华路128号) names the street the city's address table puts that number in. The candidate
 places are scored with a small naive-Bayes model: a mention is right with its reliability (higher in the address
 field, lower for short forms) and then names one of its places, or is wrong and points anywhere else.
 """
@@ -9,14 +10,17 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from catalog import City
 from model.text import normalise
 
-KIND_LABELS = {"district": "区县", "street": "街道", "community": "社区", "landmark": "地标", "road": "道路"}
-RELIABILITY = {"district": 0.9, "street": 0.9, "community": 0.9, "landmark": 0.85, "road": 0.8}
+KIND_LABELS = {"district": "区县", "street": "街道", "community": "社区", "landmark": "地标", "road": "道路",
+               "house": "门牌"}
+RELIABILITY = {"district": 0.9, "street": 0.9, "community": 0.9, "landmark": 0.85, "road": 0.8, "house": 0.9}
+HOUSE_NUMBER = re.compile(r"\s*(\d{1,5})\s*号")   # after a road: 中华路128号
 SHORT_FACTOR = 0.75        # a short form is less sure than the full name
 ADDRESS_NOISE = 1 / 3      # the address field names a wrong place three times less often than the text
 NOISE_SPREAD = 10          # a wrong mention points at one of about this many other places
@@ -190,6 +194,7 @@ class LocationResolver:
     def __init__(self, city: City):
         self.city = city
         self._district_names = {d.code: d.name for d in city.districts}
+        self._street_names = {s.code: s.name for s in city.streets()}
         self._tokenizer = _own_tokenizer()
         self._readings = self._build_readings(city)
         self._scan: dict[str, tuple[int, ...]] = {}   # first character → lengths of full names, longest first
@@ -234,8 +239,24 @@ class LocationResolver:
             if match:
                 found.append((i, text[i:i + match]))
             i += match or 1
-        for _, surface in sorted(found):
+        for start, surface in sorted(found):
             yield _Mention(surface, source, self._readings[surface])
+            house = self._house(text, start, surface, source)
+            if house is not None:
+                yield house
+
+    def _house(self, text: str, start: int, surface: str, source: str) -> _Mention | None:
+        """A road mention followed by a house number the address table knows: a mention of the street (or
+        streets, one per district the road runs through) that holds the number."""
+        if not any(r.kind == "road" for r in self._readings[surface]):
+            return None
+        number = HOUSE_NUMBER.match(text, start + len(surface))
+        runs = self.city.addresses.at(surface, int(number.group(1))) if number else []
+        if not runs:
+            return None
+        named = f"{surface}{number.group(1)}号"
+        targets = tuple(sorted({(r.district, r.street, None) for r in runs}))
+        return _Mention(named, source, (_Reading("house", named, False, targets),))
 
     # --- resolution -----------------------------------------------------------------------------
     def resolve(self, text: str, address: str = "") -> Resolution:
@@ -272,6 +293,7 @@ class LocationResolver:
                     continue
                 prefix = "地址" if m.source == "address" else KIND_LABELS[reading.kind]
                 detail = (f"（{self._district_names[place[0]]}）" if reading.kind == "road"
+                          else f"（{self._street_names[place[1]]}）" if reading.kind == "house"
                           else f"（{reading.name}）" if reading.short else "")
                 lines.append(f"{prefix}：{m.surface}{detail}")
         return tuple(dict.fromkeys(lines))

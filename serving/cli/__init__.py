@@ -41,6 +41,7 @@ app.add_typer(analyse_cmd.app, name="analyse")
 app.command("similar")(index_cmd.similar)
 app.command("recommend")(index_cmd.recommend)
 app.command("eval-dispatch")(index_cmd.eval_dispatch)
+app.command("eval-location")(index_cmd.eval_location)
 app.command("eval-spikes")(hotspot_cmd.eval_spikes)
 app.command("hotspots")(hotspot_cmd.scan_hotspots)
 

@@ -137,17 +137,44 @@ def eval_dispatch(out: Annotated[Optional[Path], typer.Option("--out", help="Def
                   repeats: Annotated[bool, typer.Option(help="Replay the history for repeat detection.")] = True
                   ) -> None:
     """Similar-case recall, location and unit accuracy on the generated history (held-out texts as queries)."""
-    import json
-
     from training.evaluation.dispatch import run_dispatch_eval, write_dispatch_report
 
     settings = settings_for(None)
     catalogue = open_catalogue(None)
+    rows = _history(settings)
+    report = run_dispatch_eval(rows, catalogue, _classifier(settings, catalogue), limit=limit, latency=latency,
+                               repeats=repeats)
+    echo_json({"report": str(write_dispatch_report(report, out or settings.home / "eval" / "dispatch")), **report})
+
+
+def eval_location(split: Annotated[str, typer.Option("--split", help="train, dev, test or all.")] = "test",
+                  out: Annotated[Optional[Path], typer.Option("--out", help="Default: $JIESU_HOME/eval/location.json."
+                                                              )] = None) -> None:
+    """District and street accuracy of the location resolver on the generated history (no model needed)."""
+    import json
+
+    from model.location import LocationResolver
+    from training.evaluation.location import evaluate_locations
+
+    if split not in ("train", "dev", "test", "all"):
+        raise fail(f"--split {split!r}: use train, dev, test or all", EXIT_INVALID)
+    settings = settings_for(None)
+    catalogue = open_catalogue(None)
+    rows = [r for r in _history(settings) if split == "all" or r["split_text"] == split]
+    report = {"split": split, "address_table_runs": len(catalogue.city.addresses),
+              **evaluate_locations(rows, LocationResolver(catalogue.city))}
+    path = out or settings.home / "eval" / "location.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    echo_json({"report": str(path), **report})
+
+
+def _history(settings) -> list[dict]:
+    """The generated history's rows ($JIESU_HOME/corpus/tickets.jsonl)."""
+    import json
+
     corpus = settings.home / "corpus" / "tickets.jsonl"
     if not corpus.exists():
         raise fail(f"{corpus}: no generated history; run `jiesu data generate --tickets 100000`", EXIT_INVALID)
     with corpus.open(encoding="utf-8") as lines:
-        rows = [json.loads(line) for line in lines]
-    report = run_dispatch_eval(rows, catalogue, _classifier(settings, catalogue), limit=limit, latency=latency,
-                               repeats=repeats)
-    echo_json({"report": str(write_dispatch_report(report, out or settings.home / "eval" / "dispatch")), **report})
+        return [json.loads(line) for line in lines]

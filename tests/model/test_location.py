@@ -70,9 +70,31 @@ def test_a_road_of_several_districts_names_districts_only(resolver, city):
     assert sum(c.score for c in res.candidates) <= 1
 
 
-def test_a_road_and_its_district_give_the_district_without_a_street(resolver):
+def test_a_house_number_names_the_street_the_address_table_puts_it_in(resolver, city):
+    [run] = city.addresses.at("中华路", 128, "HP")
     res = resolver.resolve("", "和平区中华路128号")
+    assert (res.best.district, res.best.street) == ("HP", run.street) and not res.ambiguous
+    assert res.best.score > 0.95
+    street = next(s.name for s in city.streets() if s.code == run.street)
+    assert f"地址：中华路128号（{street}）" in res.best.evidence
+    other = next(r for r in city.addresses.of_street(run.street) if r.road != "中华路")
+    assert resolver.resolve(f"{other.road}{other.first}号门口井盖丢了").best.street == run.street
+
+
+def test_a_house_number_outside_the_table_gives_the_district_without_a_street(resolver, city):
+    assert not city.addresses.at("中华路", 9999)
+    res = resolver.resolve("", "和平区中华路9999号")
     assert [(c.district, c.street) for c in res.candidates] == [("HP", None)]
+
+
+def test_a_house_number_on_a_road_of_several_districts_needs_the_district(resolver, city):
+    runs = city.addresses.at("青年大街", 50)
+    assert len({r.district for r in runs}) == 3
+    alone = resolver.resolve("", "青年大街50号")
+    assert {(c.district, c.street) for c in alone.candidates} == {(r.district, r.street) for r in runs}
+    assert alone.ambiguous
+    named = resolver.resolve("", "沈河区青年大街50号").best
+    assert (named.district, named.street) == next((r.district, r.street) for r in runs if r.district == "SH")
 
 
 def test_short_forms_of_streets_and_communities(resolver):

@@ -1,6 +1,7 @@
 """Address fields of the demo history: every format appears, each written from the ticket's own place; and the
 location evaluation over generated-ticket rows."""
 import random
+import re
 from collections import Counter
 
 import pytest
@@ -97,7 +98,7 @@ def test_evaluate_locations_on_handmade_rows(demo):
     rows = [
         row("楼道堆物", "和平区太原街街道太原街社区1号楼", "full", "HP", "HP01"),     # right
         row("楼道堆物", "三好社区2号楼", "community", "HP", "HP02"),                 # right
-        row("楼道堆物", "和平区中华路12号", "district_road", "HP", "HP01"),         # district only
+        row("楼道堆物", "和平区中华路999号", "district_road", "HP", "HP01"),        # not in the table: district only
         row("沈阳站附近堆物", "", "none", "HP", "HP01"),                           # from the text, right
         row("家里停电了", "", "none", "SH", "SH01"),                              # nothing named
         row("民主社区门口", "", "none", "HP", "HP01"),                            # ambiguous
@@ -134,3 +135,40 @@ def test_repeats_are_about_the_same_spot_and_leaf_as_their_original(demo):
         first = by_id[r["repeat_of"]]
         assert (r["spot"], r["leaf"], r["street"]) == (first["spot"], first["leaf"], first["street"])
         assert r["received_at"] > first["received_at"]
+
+
+def test_a_road_address_is_a_house_number_of_the_places_own_street(demo):
+    gazetteer, rng = Gazetteer(demo.city), random.Random(11)
+    checked = 0
+    for street in demo.city.streets():
+        place = gazetteer.in_street(street, rng)
+        assert place.runs and all(run.street == street.code for run in place.runs)
+        for _ in range(40):
+            address, fmt = place.address(rng, demo.city.name)
+            if fmt.endswith("road"):
+                road, number = re.fullmatch(r"(\D+?)(\d+)号", address.removeprefix(place.district.name)).groups()
+                runs = demo.city.addresses.at(road, int(number), place.district.code)
+                assert [r.street for r in runs] == [street.code], address
+                checked += 1
+    assert checked > 100
+
+
+def test_eval_location_scores_the_generated_history_without_a_model(rows, tmp_path, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from serving.cli import app as cli
+
+    corpus = tmp_path / "home" / "corpus"
+    corpus.mkdir(parents=True)
+    (corpus / "tickets.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                                          encoding="utf-8")
+    monkeypatch.setenv("JIESU_HOME", str(tmp_path / "home"))
+    result = CliRunner().invoke(cli, ["eval-location", "--split", "all"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "home" / "eval" / "location.json").read_text(encoding="utf-8"))
+    assert report["all"]["tickets"] == len(rows) and report["address_table_runs"] > 300
+    assert report["by_format"]["district_road"]["street_accuracy"] >= 0.9
+    wrong = CliRunner().invoke(cli, ["eval-location", "--split", "holdout"])
+    assert wrong.exit_code != 0 and "use train, dev, test or all" in wrong.output

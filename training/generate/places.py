@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from catalog import City, District, Street
+from catalog import AddressRange, City, District, Street
 from model.location import street_short
 from model.text import to_simplified
 
@@ -15,7 +15,7 @@ ADDRESS_FORMATS: dict[str, float] = {
     "community": 0.20,          # 太原街社区12号楼3单元
     "street_community": 0.10,   # 太原街街道中华路社区
     "landmark": 0.10,           # 沈阳站附近 (streets without landmarks: full)
-    "district_road": 0.15,      # 和平区中华路128号 (a road of the district)
+    "district_road": 0.15,      # 和平区中华路128号 (a house number of the street in the address table)
     "road": 0.05,               # 中华路128号
 }
 LANDMARK_RELATIONS = ("附近", "对面", "旁边", "东门对面", "西侧", "南门", "北门附近", "后身")
@@ -43,6 +43,7 @@ class Place:
     street: Street
     community: str
     spot: Spot
+    runs: tuple[AddressRange, ...] = ()    # the street's house-number runs in the city's address table
 
     @property
     def spot_key(self) -> str:
@@ -69,9 +70,17 @@ class Place:
         if fmt == "landmark":
             landmarks = self.street.landmarks
             return f"{landmarks[self.spot.landmark_index % len(landmarks)]}{rng.choice(LANDMARK_RELATIONS)}"
-        roads = self.district.roads
-        road = f"{roads[self.spot.road_index % len(roads)]}{self.spot.house}号"
+        road = self._house_number()
         return f"{d}{road}" if fmt == "district_road" else road
+
+    def _house_number(self) -> str:
+        """The spot's road and house number: a number in one of the street's runs of the address table, else
+        (a city without a table) any road of the district with the spot's number."""
+        if not self.runs:
+            roads = self.district.roads
+            return f"{roads[self.spot.road_index % len(roads)]}{self.spot.house}号"
+        run = self.runs[self.spot.road_index % len(self.runs)]
+        return f"{run.road}{run.first + self.spot.house % (run.last - run.first + 1)}号"
 
     def _dwelling(self, rng: random.Random, unit: bool = True) -> str:
         """Building and entrance in a community, group and house number in a village (the spot's own)."""
@@ -108,7 +117,8 @@ class Gazetteer:
         if street is None:
             street = rng.choice(district.streets)
         community = next((c for c in street.communities if c in text), None) or rng.choice(street.communities)
-        return Place(district, street, community, Spot.draw(rng))
+        return Place(district, street, community, Spot.draw(rng), self.city.addresses.of_street(street.code))
 
     def in_street(self, street: Street, rng: random.Random) -> Place:
-        return Place(self.district_of[street.district_code], street, rng.choice(street.communities), Spot.draw(rng))
+        return Place(self.district_of[street.district_code], street, rng.choice(street.communities), Spot.draw(rng),
+                     self.city.addresses.of_street(street.code))
