@@ -37,7 +37,9 @@ def upgrade() -> None:
         sa.Column('m2', sa.SmallInteger(), nullable=False),
         sa.Column('m3', sa.SmallInteger(), nullable=False),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_indicator_facts')))
-    op.create_index('ix_indicator_facts_cohort_at', 'indicator_facts', ['cohort', 'at'], unique=False)
+    op.create_index('ix_indicator_facts_period', 'indicator_facts',
+                    ['cohort', 'at', 'is_primary', 'next_at', 'unit', 'district', 'street', 'leaf', 'channel', 'm1',
+                     'm2', 'm3', 'delay_s'], unique=False)
     op.create_index(op.f('ix_indicator_facts_ticket_id'), 'indicator_facts', ['ticket_id'], unique=False)
     op.create_table(
         'indicator_facts_state',
@@ -50,5 +52,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('indicator_facts_state')
     op.drop_index(op.f('ix_indicator_facts_ticket_id'), table_name='indicator_facts')
-    op.drop_index('ix_indicator_facts_cohort_at', table_name='indicator_facts')
+    op.drop_index('ix_indicator_facts_period', table_name='indicator_facts')
     op.drop_table('indicator_facts')
