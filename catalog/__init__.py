@@ -7,6 +7,7 @@ from catalog.load import DEFAULT_DATA_DIR, check_data_dir, load_catalogue, stamp
 from catalog.problems import CatalogueError, Location, Problem
 
 __all__ = [
-    "Catalogue", "SearchHit", "AddressRange", "AddressTable", "City", "Dispatch", "District", "Manifest", "Node", "Street", "Unit",
+    "Catalogue", "SearchHit", "AddressRange", "AddressTable", "City", "Dispatch", "District", "Manifest", "Node",
+    "Street", "Unit",
     "DEFAULT_DATA_DIR", "check_data_dir", "load_catalogue", "stamp_data_dir", "CatalogueError", "Location", "Problem",
 ]

@@ -121,9 +121,6 @@ class AddressTable:
     def __len__(self) -> int:
         return len(self.ranges)
 
-    def roads(self) -> list[str]:
-        return list(self._by_road)
-
     def at(self, road: str, number: int, district: str | None = None) -> list[AddressRange]:
         """The runs that hold this house number of the road (one per district the road runs through)."""
         return [r for r in self._by_road.get(road, ()) if r.holds(number) and district in (None, r.district)]

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from functools import cache
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from itertools import chain
 
-from sqlalchemy import (Float, Insert, and_, bindparam, case, cast, delete, event, false, func, insert, literal, null, or_,
-                        select, text, true, union_all)
+from sqlalchemy import (Float, Insert, and_, bindparam, case, cast, delete, event, false, func, insert, literal, null,
+                        or_, select, text, true, union_all)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
@@ -235,6 +235,13 @@ def rebuild(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(IndicatorFact))
 
 
+def without_jit(session: Session) -> None:
+    """PostgreSQL would JIT-compile a long period's GROUP BY or a rebuild (their estimated cost passes
+    jit_above_cost) for longer than they run (eval/bench_indicators.py). Off for this transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+
+
 def built_version(connection: Connection | Session) -> str | None:
     return connection.execute(select(FactsState.version).where(FactsState.id == STATE_ID)).scalar_one_or_none()
 
@@ -253,8 +260,7 @@ def ensure_current(engine: Engine, *, force: bool = False) -> int | None:
     with Session(engine) as session:
         if built_version(session) == FACTS_VERSION and not force:
             return None
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SET LOCAL jit = off"))
+        without_jit(session)
         log.info("rebuilding the indicator facts (definition %s)", FACTS_VERSION)
         written = rebuild(session)
         session.commit()

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement
 
@@ -79,20 +79,13 @@ def indicators(session: Session, *, catalogue: Catalogue, start: datetime, end: 
         raise ValueError(f"the period ends ({end.isoformat()}) before it starts ({start.isoformat()})")
     chosen = [i for i in INDICATORS if keys is None or i.key in keys]
     facts.check_current(session)
-    _without_jit(session)
+    facts.without_jit(session)
     counts = {name: tally(session, cohort=name, start=start, end=end, by=by, response_hours=response_hours)
               for name in _cohorts_for([i.key for i in chosen])}
     wanted = list(codes) if codes is not None else _codes(catalogue, by, counts)
     return [IndicatorRow(code, code_name(catalogue, by, code),
                          {i.key: _figure(i, counts, code, _population(catalogue, by, code)) for i in chosen})
             for code in wanted]
-
-
-def _without_jit(session: Session) -> None:
-    """PostgreSQL would JIT-compile a long period's GROUP BY (its estimated cost passes jit_above_cost) for longer
-    than it runs (eval/bench_indicators.py). Off for this transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL jit = off"))
 
 
 def _count(counts: dict, name: str, code: str | None) -> int:
