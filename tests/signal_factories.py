@@ -35,3 +35,22 @@ def tiny_signals(root: Path, catalogue) -> tuple[Path, Path, list]:
         directory = train_signals(config, home=home, catalogue=catalogue, progress=False, texts=texts)
         _BUILT["model"] = (home, directory, texts)
     return _BUILT["model"]
+
+
+def tiny_fine_tuned(root: Path, catalogue) -> tuple[Path, Path, list]:
+    """(home, model directory, the texts it learned): the tiny encoder fine-tuned with its heads, cross-fitted in
+    two folds; built on the first call of the process."""
+    if "fine-tuned" not in _BUILT:
+        from tests.ml_factories import tiny_base
+        from training.corpus.signals import load_signals
+        from training.signals.finetune import FineTuneConfig
+        from training.signals.train import SignalConfig, train_signals
+
+        texts = few_texts(catalogue)
+        home = Path(root) / "fine-tuned-home"
+        base = tiny_base(home / "base", [t.text for t in load_signals(catalogue)] + ["query: "], hidden=32, layers=2)
+        tuning = FineTuneConfig(epochs=6, batch_size=8, lr_encoder=2e-3, lr_head=2e-2, folds=2)
+        config = SignalConfig(base_path=str(base), layers=(2,), max_length=64, fine_tune=tuning)
+        directory = train_signals(config, home=home, catalogue=catalogue, progress=False, texts=texts)
+        _BUILT["fine-tuned"] = (home, directory, texts, base)
+    return _BUILT["fine-tuned"]

@@ -28,8 +28,9 @@ def _classifier_dir(settings, given: Optional[Path]) -> str:
 @app.command("train")
 def train(source: Annotated[str, typer.Option(help="Embedding: base (the base encoder, exported to ONNX) or "
                                               "classifier (the current classifier's embedding output).")] = "base",
-          layers: Annotated[str, typer.Option(help="Base encoder layers whose mean-pooled outputs, concatenated, "
-                                              "make the embedding.")] = "6,12",
+          layers: Annotated[Optional[str], typer.Option(help="Base encoder layers whose mean-pooled outputs, "
+                                                        "concatenated, make the embedding (default 6,12 frozen, "
+                                                        "12 fine-tuned).")] = None,
           c: Annotated[float, typer.Option("--c", min=1e-6, help="Inverse regularisation of the heads.")] = 0.01,
           seed: Annotated[int, typer.Option(help="Seed of the held-out split and the folds.")] = 7,
           rule_features: Annotated[bool, typer.Option("--rule-features/--no-rule-features", help="The heads also "
@@ -40,20 +41,31 @@ def train(source: Annotated[str, typer.Option(help="Embedding: base (the base en
                                                              "model; without one, the keyword suggester).")] = None,
           base: Annotated[Optional[Path], typer.Option(help="Base encoder directory (default: "
                                                        "$JIESU_HOME/base/multilingual-e5-small-zh).")] = None,
+          fine_tune: Annotated[bool, typer.Option("--fine-tune/--frozen", help="Fine-tune the base encoder with "
+                                                  "the heads (cross-fitted for calibration), or fit the heads on it "
+                                                  "frozen.")] = False,
+          epochs: Annotated[int, typer.Option(min=1, help="Fine-tuning epochs.")] = 4,
+          folds: Annotated[int, typer.Option(min=2, help="Fine-tuning: cross-fitted models whose out-of-fold "
+                                             "scores calibrate the served one.")] = 3,
           current: Annotated[bool, typer.Option("--current/--no-current", help="Make the new model current.")] = True,
           catalog: Annotated[Optional[Path], typer.Option("--catalog")] = None) -> None:
     """Fit calibrated heads on the training side of the signal texts, export them under $JIESU_HOME/signals."""
+    from training.signals.finetune import FineTuneConfig
     from training.signals.train import SignalConfig, train_signals
 
     if source not in SOURCES:
         raise fail(f"--source must be one of {', '.join(SOURCES)}, not {source!r}")
+    if fine_tune and source != "base":
+        raise fail("--fine-tune fine-tunes the base encoder: use it with --source base")
+    layers = layers or ("12" if fine_tune else "6,12")
     try:
         pooled = tuple(int(n) for n in layers.split(","))
     except ValueError:
         raise fail(f"--layers is a comma-separated list of layer numbers (e.g. 6,12), not {layers!r}") from None
     settings = settings_for(catalog)
     config = SignalConfig(source=source, base_path=str(base or ""), classifier=_classifier_dir(settings, classifier),
-                          layers=pooled, c=c, seed=seed, rule_features=rule_features, rule_boost=rule_boost)
+                          layers=pooled, c=c, seed=seed, rule_features=rule_features, rule_boost=rule_boost,
+                          fine_tune=FineTuneConfig(epochs=epochs, folds=folds) if fine_tune else None)
     try:
         directory = train_signals(config, home=settings.home, catalogue=open_catalogue(catalog),
                                   make_it_current=current)

@@ -21,6 +21,7 @@ from training.corpus.signals import SignalText, load_signals
 from training.signals.boundary import fit_boundary
 from training.signals.data import SEED, TEST_SHARE, held_out_split, labels_of, texts_version
 from training.signals.embed import BaseEmbedder, ClassifierEmbedder, embed_texts
+from training.signals.finetune import FineTuneConfig, fine_tuned_heads
 from training.signals.fit import FitConfig, fit_heads
 
 PARITY_TEXTS = 16
@@ -38,6 +39,11 @@ class SignalConfig:
     rule_boost: float = 3.0
     seed: int = SEED
     test_share: float = TEST_SHARE
+    fine_tune: FineTuneConfig | None = None     # fine-tune the base encoder with the heads (else heads on it frozen)
+
+    def __post_init__(self):
+        if self.fine_tune is not None and self.source != BASE:
+            raise ValueError("only the base encoder is fine-tuned for the signals (--source base)")
 
 
 def embedder_for(config: SignalConfig, home: Path):
@@ -74,13 +80,19 @@ def train_signals(config: SignalConfig, *, home: Path, catalogue: Catalogue, mak
     """Train, export and register a signal model; `texts` replaces the corpus's training side (tests)."""
     started = time.monotonic()
     train, test = (texts, []) if texts is not None else training_side(catalogue, config)
-    embedder = embedder_for(config, home)
-    cache = signals_root(home) / "cache"
-    x = embed_texts(embedder, [t.text for t in train], cache, desc="embedding texts", progress=progress)
     hits = pattern_hits([t.text for t in train]) if config.rule_features else np.zeros((len(train), 0), np.float32)
-    arrays, report = fit_heads(np.hstack([x, hits]), labels_of(train),
-                               FitConfig(c=config.c, seed=config.seed, rule_boost=config.rule_boost), progress,
-                               rule_columns=hits.shape[1])
+    if config.fine_tune is None:
+        embedder, cache = embedder_for(config, home), signals_root(home) / "cache"
+        x = embed_texts(embedder, [t.text for t in train], cache, desc="embedding texts", progress=progress)
+        arrays, report = fit_heads(np.hstack([x, hits]), labels_of(train),
+                                   FitConfig(c=config.c, seed=config.seed, rule_boost=config.rule_boost), progress,
+                                   rule_columns=hits.shape[1])
+        stages = {}
+    else:        # a fine-tuned encoder's embeddings are this model's own: nothing to cache
+        embedder, arrays, report, stages = fine_tuned_heads(
+            lambda: embedder_for(config, home), [t.text for t in train], labels_of(train), hits, config.fine_tune,
+            seed=config.seed, progress=progress)
+        cache = None
     suggester = leaf_suggester(catalogue, config.classifier)
     embed = (lambda parts: embed_texts(embedder, parts, cache, desc="embedding clauses", progress=progress)) \
         if config.source == BASE else None
@@ -111,7 +123,7 @@ def train_signals(config: SignalConfig, *, home: Path, catalogue: Catalogue, mak
                                 for label, r in report.items()},
             "boundary": {"features": list(boundary.features), "span_classifier": getattr(suggester, "version", ""),
                          "cross_validated": boundary_report},
-            "seconds": round(time.monotonic() - started, 1)}
+            "fine_tuned": stages or None, "seconds": round(time.monotonic() - started, 1)}
     (staging / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
     staging.rename(directory)
     if make_it_current:
