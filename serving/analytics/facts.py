@@ -11,8 +11,8 @@ from datetime import datetime
 from functools import cache
 from itertools import chain
 
-from sqlalchemy import (Float, Insert, and_, bindparam, case, cast, delete, event, false, func, insert, literal, null,
-                        or_, select, text, true, union_all)
+from sqlalchemy import (Float, Insert, and_, bindparam, case, cast, delete, event, false, func, insert, inspect,
+                        literal, null, or_, select, text, true, union_all)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
@@ -268,14 +268,21 @@ def ensure_current(engine: Engine, *, force: bool = False) -> int | None:
 
 
 # --- keeping the facts exact: every flush notes the tickets it touched; the commit re-derives them first --------
-def _tickets_of(instance) -> tuple[int | None, ...]:
-    """The tickets whose facts depend on this row: its own ticket, and for a split item also the call it was split
-    from (a split call is counted by its items, not as well as itself)."""
-    if isinstance(instance, Ticket):
-        return instance.id, instance.parent_id
-    if isinstance(instance, (Assignment, AuditEntry, Suggestion)):
-        return (instance.ticket_id,)
-    return ()
+TICKET_KEYS = {Ticket: ("id", "parent_id"), Assignment: ("ticket_id",), AuditEntry: ("ticket_id",),
+               Suggestion: ("ticket_id",)}
+
+
+def _tickets_of(instance) -> set[int | None]:
+    """The tickets whose facts depend on this row, before and after the flush: its own ticket, and for a split item
+    also the call it was split from (a split call is counted by its items, not as well as itself), so an item moved
+    to another call refreshes both calls."""
+    state = inspect(instance)
+    tickets: set[int | None] = set()
+    for key in TICKET_KEYS.get(type(instance), ()):
+        history = state.attrs[key].history
+        tickets.update(history.deleted or ())
+        tickets.add(getattr(instance, key))
+    return tickets
 
 
 @event.listens_for(Session, "after_flush")

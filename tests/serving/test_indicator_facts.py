@@ -66,6 +66,24 @@ def test_what_each_commit_keeps_equals_a_rebuild_after_returns_splits_merges_and
     assert duplicate.id not in {row[0][1] for row in created}
 
 
+def test_a_split_item_moved_to_another_call_refreshes_the_call_it_left(svc):
+    write_history(svc)
+    with svc.app.state.sessions() as session:
+        h = History(session, svc.app.state.catalogue.version)
+        first = h.ticket(at(10, 22), "HP", "HP01", HEAT, "dispatched")
+        second = h.ticket(at(10, 22), "SH", "SH01", HEAT, "dispatched")
+        session.commit()
+        item = h.ticket(at(10, 22), "HP", "HP01", RUBBISH, "registered", parent_id=first.id)
+        session.commit()
+        item.parent_id = second.id                                     # re-linked to the other call
+        session.commit()
+        first_id, second_id = first.id, second.id
+    kept = fact_rows(svc)
+    assert kept == rebuilt(svc)
+    counted = {row[0][1] for row in kept if row[0][0] == "created" and row[0][3]}
+    assert first_id in counted and second_id not in counted            # the call it left counts as itself again
+
+
 def test_a_return_approved_the_next_month_changes_the_past_months_first_dispatch_accuracy_at_once(svc):
     t = register(svc)
     svc.clock.advance(hours=1)
