@@ -38,8 +38,8 @@ def tiny_signals(root: Path, catalogue) -> tuple[Path, Path, list]:
 
 
 def tiny_fine_tuned(root: Path, catalogue) -> tuple[Path, Path, list]:
-    """(home, model directory, the texts it learned): the tiny encoder fine-tuned with its heads, cross-fitted in
-    two folds; built on the first call of the process."""
+    """(home, model directory, the texts it learned, the base): the tiny encoder fine-tuned with its heads,
+    cross-fitted in two folds, served beside the frozen one; built on the first call of the process."""
     if "fine-tuned" not in _BUILT:
         from tests.ml_factories import tiny_base
         from training.corpus.signals import load_signals

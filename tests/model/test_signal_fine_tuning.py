@@ -27,9 +27,12 @@ def test_the_fine_tuned_encoder_is_served_from_plain_files_and_matches_torch(fin
     assert model.meta["parity"]["cosine_min"] > 0.9999
     assert model.meta["config"]["fine_tune"]["folds"] == 2 and set(model.meta["fine_tuned"]) == {"cross_fitting",
                                                                                                  "final"}
-    served = model.embed([t.text for t in texts[:8]])
+    assert [m["fine_tuned"] for m in model.meta["embedding"]["members"]] == [True, False]
+    served = model.embed([t.text for t in texts[:8]]) * 2 ** 0.5           # the two members' rows, side by side
     untouched = BaseEmbedder(base, (2,), 64).encode([model_text(t.text) for t in texts[:8]])
-    assert served.shape == untouched.shape and (served * untouched).sum(axis=1).min() < 0.99   # the encoder moved
+    tuned, frozen = served[:, :32], served[:, 32:]
+    assert served.shape == (8, 64) and np.allclose((frozen * untouched).sum(axis=1), 1, atol=1e-4)
+    assert (tuned * untouched).sum(axis=1).min() < 0.99                   # the fine-tuned member moved
 
 
 def test_fine_tuned_heads_learn_their_labels_with_thresholds_from_out_of_fold_scores(fine_tuned):
@@ -70,3 +73,47 @@ def test_the_command_refuses_to_fine_tune_another_source(monkeypatch, tmp_path):
     monkeypatch.setenv("JIESU_HOME", str(tmp_path))
     result = CliRunner().invoke(app, ["signals", "train", "--fine-tune", "--source", "classifier"])
     assert result.exit_code != 0 and "--source base" in result.output
+
+
+def test_the_joint_head_is_the_weighted_sum_of_the_fine_tuned_and_the_frozen_heads():
+    from model.signals.learned import Heads
+    from training.signals.joint import joint_heads
+
+    rng = np.random.default_rng(7)
+    n, d1, d2, r = 60, 4, 6, 3
+    labels = rng.random((n, len(LABELS))) < 0.4
+    hits = (rng.random((n, r)) < 0.3).astype(np.float32)
+    x_tuned, x_frozen = rng.normal(size=(n, d1)), rng.normal(size=(n, d2))
+
+    def heads(dimensions, mean, scale):
+        arrays = {"mean": mean, "scale": scale, "weights": rng.normal(size=(len(LABELS), dimensions + r)),
+                  "bias": rng.normal(size=len(LABELS)), "platt": np.ones((len(LABELS), 2)),
+                  "thresholds": np.zeros(len(LABELS))}
+        return arrays, Heads(arrays, LABELS)
+
+    tuned, tuned_heads = heads(d1, np.zeros(d1 + r), np.r_[np.full(d1, 0.125), np.ones(r)])
+    frozen, frozen_heads = heads(d2, rng.normal(size=d2 + r), rng.random(d2 + r) + 0.5)
+    s_tuned, s_frozen = (tuned_heads.scores(np.hstack([x_tuned, hits])),
+                         frozen_heads.scores(np.hstack([x_frozen, hits])))
+    reports = [{label: {"oof_scores": s[:, j] + rng.normal(size=n)} for j, label in enumerate(LABELS)}
+               for s in (s_tuned, s_frozen)]
+    arrays, report = joint_heads((tuned, reports[0]), (frozen, reports[1]), labels, d1, r)
+    joint = Heads(arrays, LABELS).scores(np.hstack([np.hstack([x_tuned, x_frozen]) / 2 ** 0.5, hits]))
+    for j, label in enumerate(LABELS):
+        share = report[label]["fine_tuned_share"]
+        expected = (share * s_tuned[:, j] / reports[0][label]["oof_scores"].std()
+                    + (1 - share) * s_frozen[:, j] / reports[1][label]["oof_scores"].std())
+        assert np.allclose(joint[:, j], expected, atol=1e-4), label
+
+
+def test_each_label_weighs_the_member_that_ranks_it_better():
+    from training.signals.joint import _choose_weight
+
+    rng = np.random.default_rng(7)
+    y = np.r_[np.ones(50), np.zeros(150)].astype(int)
+    informative, noise = y + rng.normal(scale=0.5, size=200), rng.normal(size=200)
+    assert _choose_weight(informative, noise, y) == 1.0
+    assert _choose_weight(noise, informative, y) == 0.0
+    half = rng.normal(size=200)
+    first, second = y + half, y - half                                 # each alone is noisy; their sum is exact
+    assert _choose_weight(first, second, y) == 0.5

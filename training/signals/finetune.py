@@ -28,6 +28,7 @@ class FineTuneConfig:
     folds: int = 3               # cross-fitted models that give every training text an out-of-fold score
     scale: float = 8.0           # the head reads the unit-length embedding times this
     max_positive_weight: float = 10.0
+    frozen_layers: tuple[int, ...] = (6, 12)   # the frozen encoder's pooled layers served beside it; () for none
 
     def __post_init__(self):
         for name in ("epochs", "batch_size"):

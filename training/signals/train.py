@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,6 +23,7 @@ from training.signals.data import SEED, TEST_SHARE, held_out_split, labels_of, t
 from training.signals.embed import BaseEmbedder, ClassifierEmbedder, embed_texts
 from training.signals.finetune import FineTuneConfig, fine_tuned_heads
 from training.signals.fit import FitConfig, fit_heads
+from training.signals.joint import JointEmbedder, joint_heads
 
 PARITY_TEXTS = 16
 
@@ -75,24 +76,42 @@ def training_side(catalogue: Catalogue, config: SignalConfig) -> tuple[list[Sign
     return [t for t, s in zip(texts, side) if s == "train"], [t for t, s in zip(texts, side) if s == "test"]
 
 
+def frozen_heads(config: SignalConfig, home: Path, texts: list[str], labels: np.ndarray, hits: np.ndarray,
+                 progress: bool):
+    """(embedder, arrays, report): logistic heads on the base encoder's frozen embeddings (cached by text)."""
+    embedder = embedder_for(config, home)
+    x = embed_texts(embedder, texts, signals_root(home) / "cache", desc="embedding texts", progress=progress)
+    arrays, report = fit_heads(np.hstack([x, hits]), labels,
+                               FitConfig(c=config.c, seed=config.seed, rule_boost=config.rule_boost), progress,
+                               rule_columns=hits.shape[1])
+    return embedder, arrays, report
+
+
+def fit_signal_heads(config: SignalConfig, home: Path, texts: list[str], labels: np.ndarray, hits: np.ndarray,
+                     progress: bool):
+    """(the embedder to serve, arrays for heads.npz, the out-of-fold report, seconds of the fine-tuning stages):
+    frozen heads; or the encoder fine-tuned with its heads, joined by the frozen heads unless told not to."""
+    if config.fine_tune is None:
+        return *frozen_heads(config, home, texts, labels, hits, progress), {}
+    tuned, arrays, report, stages = fine_tuned_heads(lambda: embedder_for(config, home), texts, labels, hits,
+                                                     config.fine_tune, seed=config.seed, progress=progress)
+    if not config.fine_tune.frozen_layers:
+        return tuned, arrays, report, stages
+    frozen_config = replace(config, layers=config.fine_tune.frozen_layers, fine_tune=None)
+    frozen = frozen_heads(frozen_config, home, texts, labels, hits, progress)
+    arrays, report = joint_heads((arrays, report), frozen[1:], labels, tuned.meta["dimensions"], hits.shape[1])
+    return JointEmbedder(tuned, frozen[0]), arrays, report, stages
+
+
 def train_signals(config: SignalConfig, *, home: Path, catalogue: Catalogue, make_it_current: bool = True,
                   progress: bool = True, texts: list[SignalText] | None = None) -> Path:
     """Train, export and register a signal model; `texts` replaces the corpus's training side (tests)."""
     started = time.monotonic()
     train, test = (texts, []) if texts is not None else training_side(catalogue, config)
     hits = pattern_hits([t.text for t in train]) if config.rule_features else np.zeros((len(train), 0), np.float32)
-    if config.fine_tune is None:
-        embedder, cache = embedder_for(config, home), signals_root(home) / "cache"
-        x = embed_texts(embedder, [t.text for t in train], cache, desc="embedding texts", progress=progress)
-        arrays, report = fit_heads(np.hstack([x, hits]), labels_of(train),
-                                   FitConfig(c=config.c, seed=config.seed, rule_boost=config.rule_boost), progress,
-                                   rule_columns=hits.shape[1])
-        stages = {}
-    else:        # a fine-tuned encoder's embeddings are this model's own: nothing to cache
-        embedder, arrays, report, stages = fine_tuned_heads(
-            lambda: embedder_for(config, home), [t.text for t in train], labels_of(train), hits, config.fine_tune,
-            seed=config.seed, progress=progress)
-        cache = None
+    embedder, arrays, report, stages = fit_signal_heads(config, home, [t.text for t in train], labels_of(train),
+                                                        hits, progress)
+    cache = None if config.fine_tune else signals_root(home) / "cache"   # a fine-tuned encoder's rows are its own
     suggester = leaf_suggester(catalogue, config.classifier)
     embed = (lambda parts: embed_texts(embedder, parts, cache, desc="embedding clauses", progress=progress)) \
         if config.source == BASE else None
