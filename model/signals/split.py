@@ -1,9 +1,11 @@
 """Multi-issue detection and the split proposal: the complaint cut into clauses, a leaf for each clause from the
 dispatch classifier (or the keyword suggester), a boundary score between neighbouring clauses (learned with the
-signal model, else a transparent rule), and one item per run of clauses — with its leaf and the unit the catalogue
-rule sends it to. Two or more items with different leaves make a multi-issue complaint."""
+signal model, else a transparent rule), and one item per run of clauses — with its leaf (the run's own leaves
+reordered by the whole complaint's) and the unit the catalogue rule sends it to. Two or more items with different
+leaves make a multi-issue complaint."""
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -19,6 +21,8 @@ FEATURES = ("enum", "strong", "weak", "sentence", "semicolon", "comma", "same_le
             "overlap", "confidence", "first", "cosine")
 SENTENCE_ENDS = "。！!？?\n"
 MAX_ITEMS = 4
+WHOLE_TEXT_WEIGHT = 0.2   # how much the whole complaint's leaves reorder a span's (chosen on the training side)
+PRIOR_FLOOR = 1e-4        # the probability of a leaf the whole complaint does not rank
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,18 @@ def features(left: Clause, right: Clause, lp: list, rp: list, index: int, cosine
             "cosine": cosine}
 
 
+def reranked(top: list[tuple[str, float]], whole: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """A span's leaves reordered by p(leaf | span) · p(leaf | whole complaint)^WHOLE_TEXT_WEIGHT: a short span
+    loses the context that says which of its close leaves is meant, and the whole complaint still has it."""
+    prior = dict(whole)
+
+    def key(scored: tuple[str, float]) -> float:
+        leaf, probability = scored
+        return math.log(max(probability, PRIOR_FLOOR)) + \
+            WHOLE_TEXT_WEIGHT * math.log(max(prior.get(leaf, 0.0), PRIOR_FLOOR))
+    return sorted(top, key=key, reverse=True)
+
+
 def content_clauses(text: str) -> list[Clause]:
     """The clauses that may carry a problem (a "诉求：…" summary restates them)."""
     return [c for c in clauses(text) if not c.is_request]
@@ -134,7 +150,8 @@ class Splitter:
         if len(runs) < 2:
             return None
         spans = [(run[0].start, run[-1].end) for run in runs]
-        tops = self.classify([text[a:b] for a, b in spans])
+        *tops, whole = self.classify([text[a:b] for a, b in spans] + [text])
+        tops = [reranked(top, whole) for top in tops]
         items: list[SplitItem] = []
         for (start, end), top in zip(spans, tops):
             if not top or top[0][0] not in self.catalogue:

@@ -67,3 +67,21 @@ def test_a_split_counts_when_every_item_has_its_leaf(demo_catalogue):
     missed = split_scores([signal_text(ONE, (Item("小区垃圾三天没人拉", "010101"), Item("夏天苍蝇多", "170101")))],
                           splitter, progress=False)
     assert (missed["recall"], missed["f1"], missed["leaves_right"]) == (0.0, 0.0, None)
+
+
+def test_the_whole_complaint_decides_between_a_span_s_close_leaves(demo_catalogue):
+    """Span alone: 040501 at 0.50 over 040502 at 0.45. The whole complaint ranks 040502 far higher, so the span
+    takes it; a leaf the whole complaint does not rank keeps the span's own order."""
+    def classify(texts: list[str]) -> list[list[tuple[str, float]]]:
+        out = []
+        for text in texts:
+            if text == TWO:
+                out.append([("010101", 0.6), ("040502", 0.3)])
+            elif "路灯" in text:
+                out.append([("040501", 0.5), ("040502", 0.45)])
+            else:
+                out.append([("010101", 0.9)])
+        return out
+    proposal = Splitter(demo_catalogue, classify).propose(TWO)
+    assert [(i.leaf, round(i.probability, 2)) for i in proposal.items] == [("040502", 0.45), ("010101", 0.9)]
+    assert proposal.items[0].alternatives == (("040501", 0.5),)
