@@ -100,6 +100,40 @@ def test_repeats_point_at_an_earlier_ticket_about_the_same_problem_and_place(row
         assert first["received_at"] < r["received_at"]
 
 
+
+def test_a_department_matter_is_repeated_only_by_its_caller_in_the_same_words(demo, rows):
+    by_id = {r["ticket_id"]: r for r in rows}
+    own = [r for r in rows if r["repeat_of"] and not demo.get(r["leaf"]).dispatch.responsible.is_territory]
+    assert own
+    for r in own:
+        first = by_id[r["repeat_of"]]
+        assert (r["caller_id"], r["text"], r["title"]) == (first["caller_id"], first["text"], first["title"])
+    placed = [r for r in rows if r["repeat_of"] and demo.get(r["leaf"]).dispatch.responsible.is_territory]
+    assert any(r["caller_id"] != by_id[r["repeat_of"]]["caller_id"] for r in placed)   # neighbours report it too
+
+
+def _nearby_text_clashes(rows: list[dict], key: str) -> int:
+    """First complaints that reuse a text of their street (or caller) within 90 days."""
+    days = defaultdict(list)
+    for r in rows:
+        if not r["repeat_of"] and r["event"] is None:
+            days[(r["text_id"], r[key])].append(ts(r["received_at"]).date())
+    return sum((b - a).days < 90 for ds in days.values() for a, b in zip(sorted(ds), sorted(ds)[1:]))
+
+
+def test_first_complaints_avoid_a_text_their_street_or_caller_used_within_90_days(demo, corpus, rows, monkeypatch):
+    import training.generate.tickets as tickets
+
+    monkeypatch.setattr(tickets, "DRAWS", 1)        # the first draw, whatever it clashes with
+    unchecked = generate(demo, corpus)
+    for key in ("street", "caller_id"):
+        assert _nearby_text_clashes(rows, key) < 0.5 * _nearby_text_clashes(unchecked, key)
+
+
+def test_no_caller_makes_more_than_two_percent_of_the_calls(rows):
+    busiest = Counter(r["caller_id"] for r in rows if r["style"] != "grid").most_common(1)[0][1]
+    assert busiest <= 0.02 * N
+
 def test_channels_seasons_and_bursts_are_present(demo, rows):
     assert len({r["channel"] for r in rows}) >= 8
     events = [{"name": e.name} for e in EVENTS]
