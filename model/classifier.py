@@ -15,6 +15,8 @@ from model.text import classifier_input
 MODEL_FILE, INT8_FILE, META_FILE, LABELS_FILE, TOKENIZER_FILE = (
     "model.onnx", "model.int8.onnx", "meta.json", "labels.json", "tokenizer.json")
 EMBEDDING_OUTPUT = "embedding"
+PASS_SIZE = 64     # texts per pass of the encoder: bounds the activations onnxruntime allocates (and its arena
+                   # keeps) whatever number of texts a caller sends in one call
 
 
 class ModelError(RuntimeError):
@@ -101,7 +103,7 @@ class Classifier:
         try:
             steps = catalogue.changes.chain(self.labels.catalogue_version, catalogue.version)
             return OutputSpace(self.labels, catalogue, steps, weights=self.weights, heads=self.meta.get("heads"),
-                               embed=self.embed, run=lambda texts: self.run(*self.encode(texts)),
+                               embed=self.embed, run=self.forward,
                                new_leaves=new_leaves, extra_texts=extra_texts)
         except CatalogueError as exc:
             raise ModelError(f"{self.directory}: built for catalogue {self.labels.catalogue_version}, the active "
@@ -125,6 +127,18 @@ class Classifier:
         out = dict(zip(self.outputs, self.session.run(self.outputs, {"input_ids": ids, "attention_mask": mask})))
         return [out[f"level{i}"] for i in range(1, 5)], out.get(EMBEDDING_OUTPUT)
 
+    def forward(self, texts: list[str], titles: list[str] | None = None) -> tuple[list[np.ndarray], np.ndarray | None]:
+        """(each level's logits, the embeddings or None) for any number of texts in their order: PASS_SIZE texts
+        of similar length per pass (little padding)."""
+        titles = titles or [""] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]) + len(titles[i]))
+        passes = [self.run(*self.encode([texts[i] for i in chunk], [titles[i] for i in chunk]))
+                  for chunk in (order[s:s + PASS_SIZE] for s in range(0, max(len(order), 1), PASS_SIZE))]
+        back = np.argsort(np.array(order, dtype=int))
+        logits = [np.concatenate([p[0][level] for p in passes])[back] for level in range(len(passes[0][0]))]
+        embeddings = None if passes[0][1] is None else np.concatenate([p[1] for p in passes])[back]
+        return logits, embeddings
+
     def logits(self, ids: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
         return self.run(ids, mask)[0]
 
@@ -137,7 +151,7 @@ class Classifier:
 
     def probabilities(self, texts: list[str], titles: list[str] | None = None, k: int = 3):
         """(top indices into self.leaves, their probabilities) for a batch."""
-        logits, embeddings = self.run(*self.encode(texts, titles))
+        logits, embeddings = self.forward(texts, titles)
         return self.top(logits, k, embeddings)
 
     def embed(self, texts: list[str], titles: list[str] | None = None) -> np.ndarray:
@@ -145,7 +159,7 @@ class Classifier:
         if not self.embeds:
             raise ModelError(f"{self.directory}: this export has no embedding output; re-export it with "
                              "`jiesu train` (models since retrieval landed carry one)")
-        return self.run(*self.encode(texts, titles))[1].astype(np.float32)
+        return self.forward(texts, titles)[1].astype(np.float32)
 
     def predict(self, texts: list[str], titles: list[str] | None = None, k: int = 3) -> list[Prediction]:
         if not texts:
@@ -155,7 +169,7 @@ class Classifier:
     def analyse(self, texts: list[str], titles: list[str] | None = None,
                 k: int = 3) -> tuple[list[Prediction], np.ndarray | None]:
         """Predictions and embeddings from one pass of the encoder (embeddings None for older exports)."""
-        logits, embeddings = self.run(*self.encode(texts, titles))
+        logits, embeddings = self.forward(texts, titles)
         return self._predictions(*self.top(logits, k, embeddings)), embeddings
 
     def _predictions(self, top: np.ndarray, probs: np.ndarray) -> list[Prediction]:

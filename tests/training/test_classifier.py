@@ -61,6 +61,23 @@ def test_predictions_are_valid_catalogue_paths_with_sorted_probabilities(trained
             assert path.names == tuple(catalogue.get(c).name for c in path.codes)
 
 
+def test_many_texts_pass_the_encoder_a_bounded_batch_at_a_time_and_come_back_in_order(trained, monkeypatch):
+    import model.classifier as module
+
+    directory, texts = trained
+    one_by_one = [Classifier(directory).predict([t.body])[0] for t in texts[:7]]
+    classifier, rows = Classifier(directory), []
+    run = classifier.run
+    monkeypatch.setattr(module, "PASS_SIZE", 3)
+    monkeypatch.setattr(classifier, "run", lambda ids, mask: rows.append(len(ids)) or run(ids, mask))
+    together = classifier.predict([t.body for t in reversed(texts[:7])])[::-1]
+    assert rows == [3, 3, 1]
+    for alone, batched in zip(one_by_one, together):
+        assert [p.leaf for p in alone.paths] == [p.leaf for p in batched.paths]
+        assert np.allclose([p.score for p in alone.paths], [p.score for p in batched.paths], atol=1e-5)
+    assert classifier.embed([t.body for t in texts[:7]]).shape[0] == 7
+
+
 def test_traditional_characters_are_read_as_simplified(trained):
     classifier = Classifier(trained[0])
     simplified, traditional = classifier.predict(["小区里的垃圾没人清运，臭气熏天", "小區裡的垃圾沒人清運，臭氣熏天"])
