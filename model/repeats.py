@@ -1,9 +1,9 @@
 """Repeat and duplicate complaints: a new ticket about the same problem as an open or recent one.
 
-Same problem means the same catalogue leaf at the same spot (community and building, or road and number) or
-from the same caller in the same community, within a window, and never two different known streets; text
-similarity breaks near ties. Every link
-carries the reasons an agent can read."""
+Same problem means the same catalogue leaf at the same spot (community and building, or road and number), from
+the same caller in the same community, or in the same words about a street the texts themselves name, within a
+window, and never two different known streets; text similarity breaks near ties. Every link carries the reasons
+an agent can read."""
 from __future__ import annotations
 
 import re
@@ -17,17 +17,24 @@ from model.text import comparable
 DEFAULT_WINDOW = timedelta(days=90)
 SUPERVISION_AT = 3          # the third complaint about one problem goes to special supervision
 THRESHOLD = 0.6
-WEIGHTS = {"caller": 0.45, "spot": 0.6, "community": 0.2, "street": 0.05, "text": 0.25}
+WEIGHTS = {"caller": 0.45, "spot": 0.6, "community": 0.2, "street": 0.05, "text": 0.25, "same_words": 0.4}
+SAME_WORDS = 0.9            # character-bigram overlap of two texts in the same words: about a street the texts
+                            # themselves name (a road, a shop on it), one problem told again by a neighbour
 _BUILDING = re.compile(r"(\d+)\s*(?:号楼|栋|幢)")
+_VILLAGE_HOUSE = re.compile(r"(\d+)\s*组\s*(\d+)\s*号")
 _ROAD_NUMBER = re.compile(r"([\u4e00-\u9fff]{1,8}(?:大街|大道|路|街|巷|胡同))\s*(\d+)\s*号(?!楼)")
 
 
 def spot_of(address: str, community: str | None) -> str | None:
-    """The precise spot an address names: community + building, or road + house number; None if neither."""
+    """The precise spot an address names: community + building (a village's group and house), or road + house
+    number; None if none."""
     clean = comparable(address)
     building = _BUILDING.search(clean)
     if building and community:
         return f"{community}|{building.group(1)}号楼"
+    house = _VILLAGE_HOUSE.search(clean)
+    if house and community:
+        return f"{community}|{house.group(1)}组{house.group(2)}号"
     road = _ROAD_NUMBER.search(clean)
     return f"{road.group(1)}{road.group(2)}号" if road else None
 
@@ -44,6 +51,7 @@ class Complaint:
     community: str | None = None
     spot: str | None = None
     text: str = ""
+    text_street: str | None = None    # the street the text itself names (a road, a shop on it), not the address
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
@@ -61,7 +69,11 @@ def text_similarity(a: Complaint, b: Complaint) -> float:
     """Cosine of the two vectors when both have one, else the Jaccard overlap of character bigrams."""
     if a.vector is not None and b.vector is not None:
         return float(np.clip(a.vector @ b.vector, 0.0, 1.0))
-    ga, gb = _bigrams(a.text), _bigrams(b.text)
+    return _bigram_overlap(a.text, b.text)
+
+
+def _bigram_overlap(a: str, b: str) -> float:
+    ga, gb = _bigrams(a), _bigrams(b)
     return len(ga & gb) / len(ga | gb) if ga and gb else 0.0
 
 
@@ -90,7 +102,10 @@ def score(new: Complaint, old: Complaint) -> tuple[float, tuple[str, ...]]:
         total += WEIGHTS["street"]
     similarity = text_similarity(new, old)
     total += WEIGHTS["text"] * similarity
-    if similarity >= 0.5:
+    if new.text_street and new.text_street == old.text_street and _bigram_overlap(new.text, old.text) >= SAME_WORDS:
+        total += WEIGHTS["same_words"]
+        reasons.append("同一所述地点、诉求内容几乎相同")
+    elif similarity >= 0.5:
         reasons.append(f"诉求内容相似（{similarity:.0%}）")
     return total, tuple(reasons)
 

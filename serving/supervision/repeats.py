@@ -34,10 +34,11 @@ class Complaints:
 
 def complaint(ticket: Ticket, resolver: LocationResolver) -> Complaint:
     """The ticket as the detector sees it; street and district given at intake or dispatch win over the text."""
-    place = place_of(resolver.resolve(f"{ticket.title} {ticket.text}", ticket.address), ticket.district, ticket.street)
+    text = f"{ticket.title} {ticket.text}"
+    place = place_of(resolver.resolve(text, ticket.address), ticket.district, ticket.street)
     caller = ticket.caller_phone_hash if ticket.channel != "grid" else None
     return Complaint(str(ticket.id), ticket.created_at, ticket.leaf, caller, place.street, place.community,
-                     spot_of(ticket.address, place.community), f"{ticket.title} {ticket.text}")
+                     spot_of(ticket.address, place.community), text, text_street=place_of(resolver.resolve(text)).street)
 
 
 def find_repeat(session: Session, *, ticket: Ticket, complaints: Complaints,

@@ -22,6 +22,8 @@ def test_spot_is_community_and_building_or_road_and_number():
     assert spot_of("中华路１２８号", None) == "中华路128号"          # full-width digits folded
     assert spot_of("沈阳站附近", "太原街社区") is None
     assert spot_of("12号楼", None) is None                            # a building without a community is no spot
+    assert spot_of("康平县郝官屯镇郝官屯村5组38号", "郝官屯村") == "郝官屯村|5组38号"    # a village's group and house
+    assert spot_of("5组38号", None) is None
 
 
 def test_same_caller_and_spot_within_the_window_is_a_repeat():
@@ -72,3 +74,22 @@ def test_the_window_must_be_positive():
 
 def test_the_same_caller_about_another_street_is_another_problem():
     assert RepeatDetector().match(later(2, street="SH03", community="五里河社区", spot=None), [FIRST]) is None
+
+
+SHOP = "兴华北街一家轮胎店在非机动车道上换轮胎补胎，千斤顶轮胎摆一地，骑车的只能绕进机动车道"
+
+
+def test_the_same_words_about_a_street_the_text_names_are_one_problem_whoever_calls_from_wherever():
+    first = replace(FIRST, text=SHOP, text_street="TX01", street="TX01", spot="兴华社区|5号楼")
+    link = RepeatDetector().match(later(9, text=SHOP + "。", text_street="TX01", street="TX01", caller="p2",
+                                        spot="北一路社区|14号楼", community="北一路社区"), [first])
+    assert link is not None and "同一所述地点、诉求内容几乎相同" in link.reasons
+
+
+def test_the_same_words_that_name_no_place_are_not_enough():
+    question = "想问一下停车收费分几类区域，白天和晚上的收费标准一样吗"
+    first = replace(FIRST, text=question, spot="兴华社区|5号楼")
+    assert RepeatDetector().match(later(9, text=question, caller="p2", spot="兴华社区|9号楼"), [first]) is None
+    reworded = later(9, text="兴华北街那家轮胎店又把自行车道占了", text_street="TX01", caller="p2",
+                     spot="兴华社区|9号楼")
+    assert RepeatDetector().match(reworded, [replace(first, text=SHOP, text_street="TX01")]) is None

@@ -1,5 +1,5 @@
 """Warning lights, reminders, the supervision pool and repeat complaints — swept twice, acted on once."""
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
@@ -91,3 +91,16 @@ def test_repeats_are_linked_with_reasons_and_other_problems_are_not(svc):
     assert svc.ok("supervisor", "GET", f"/{elsewhere['id']}")["repeat_of"] is None
     reasons = [e["reason"] for e in svc.ok("agent", "GET", f"/{neighbour['id']}/audit") if e["action"] == "link_repeat"]
     assert reasons == [f"与工单{first['number']}为同一问题（同一地点：太原街社区12号楼）"]
+
+
+def test_the_same_words_about_the_street_they_name_are_linked_across_callers_and_buildings(svc):
+    text = "和平区太原街街道南京北街上的供热管井一直往外冒热气，井盖周围都是水，路过的人都绕着走。"
+    first = register(svc, text=text, address="太原街社区12号楼")
+    svc.ok("agent", "POST", f"/{first['id']}/dispatch", json={"leaf": HEAT})
+    svc.clock.advance(hours=5)
+    second = register(svc, text=text, address="太原街社区30号楼", caller_phone="13900003333")
+    svc.ok("agent", "POST", f"/{second['id']}/dispatch", json={"leaf": HEAT})
+    sweep(svc)
+    assert svc.ok("supervisor", "GET", f"/{second['id']}")["repeat_of"] == first["id"]
+    reasons = [e["reason"] for e in svc.ok("agent", "GET", f"/{second['id']}/audit") if e["action"] == "link_repeat"]
+    assert reasons == [f"与工单{first['number']}为同一问题（同一社区：太原街社区、同一所述地点、诉求内容几乎相同）"]

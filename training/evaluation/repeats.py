@@ -31,10 +31,12 @@ def chains(rows: list[dict]) -> dict[str, str]:
 
 
 def complaint_of(row: dict, resolver: LocationResolver) -> Complaint:
-    place = place_of(resolver.resolve(f"{row.get('title') or ''} {row['text']}", row.get("address") or ""))
+    text = f"{row.get('title') or ''} {row['text']}"
+    place = place_of(resolver.resolve(text, row.get("address") or ""))
     caller = None if row.get("style") == "grid" else row.get("caller_phone_hash")   # a patrol is not a caller
     return Complaint(row["ticket_id"], datetime.fromisoformat(row["received_at"]), row["leaf"], caller,
-                     place.street, place.community, spot_of(row.get("address") or "", place.community), row["text"])
+                     place.street, place.community, spot_of(row.get("address") or "", place.community), row["text"],
+                     text_street=place_of(resolver.resolve(text)).street)
 
 
 def best_scores(rows: list[dict], resolver: LocationResolver, window: timedelta) -> list[tuple[dict, str | None, float]]:

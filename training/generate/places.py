@@ -50,6 +50,12 @@ class Place:
         """The spot as ground truth for repeat detection: the same key means the same physical place."""
         return f"{self.street.code}|{self.community}|{self.spot.building}|{self.spot.road_index}"
 
+    @property
+    def named_spots(self) -> tuple[str, ...]:
+        """What an address can name of the spot: its building (a village's house) in the community, and its house
+        number on a road. Two problems that share one of them read as one place to anyone reading the addresses."""
+        return f"{self.street.code}|{self.community}|{self._dwelling(unit=False)}", self._house_number()
+
     def address(self, rng: random.Random, city: str) -> tuple[str, str]:
         """(address field, format key): a format drawn by ADDRESS_FORMATS, written from gazetteer names only."""
         fmt = rng.choices(list(ADDRESS_FORMATS), weights=list(ADDRESS_FORMATS.values()))[0]
@@ -60,11 +66,11 @@ class Place:
     def _render(self, fmt: str, rng: random.Random, city: str) -> str:
         d, s, c = self.district.name, self.street.name, self.community
         if fmt == "full":
-            return f"{d}{s}{c}{self._dwelling(rng)}"
+            return f"{d}{s}{c}{self._dwelling()}"
         if fmt == "city_short":
-            return f"{city}{d}{street_short(s)}{c}{self._dwelling(rng, unit=False)}"
+            return f"{city}{d}{street_short(s)}{c}{self._dwelling(unit=False)}"
         if fmt == "community":
-            return f"{c}{self._dwelling(rng)}"
+            return f"{c}{self._dwelling()}"
         if fmt == "street_community":
             return f"{s}{c}"
         if fmt == "landmark":
@@ -82,7 +88,7 @@ class Place:
         run = self.runs[self.spot.road_index % len(self.runs)]
         return f"{run.road}{run.first + self.spot.house % (run.last - run.first + 1)}号"
 
-    def _dwelling(self, rng: random.Random, unit: bool = True) -> str:
+    def _dwelling(self, unit: bool = True) -> str:
         """Building and entrance in a community, group and house number in a village (the spot's own)."""
         if self.community.endswith("村"):
             return f"{self.spot.building % 12 + 1}组{self.spot.house % 60 + 1}号"

@@ -13,6 +13,7 @@ from tqdm import tqdm
 from catalog import Catalogue, Node
 from catalog.deadlines import TZ, is_working_day
 from catalog.rules import TimeLimitKind, UnitRule
+from model.text import to_simplified
 from training.corpus.texts import HandText, Style
 from training.generate.events import EVENTS, Event, event_leaves, event_street
 from training.generate.places import Gazetteer, Place
@@ -23,7 +24,8 @@ HISTORY_START = date(2024, 11, 1)
 HISTORY_DAYS = 730            # two years, to 2026-10-31
 MISDISPATCH_RATE = 0.05
 REPEAT_RATE = 0.06            # share of tickets that are repeats of an earlier one
-DISTINCT_WITHIN = timedelta(days=90)   # two problems should not share a text in one street, or a caller, this close
+DISTINCT_WITHIN = timedelta(days=90)   # two problems should not share a text in one street, or a caller, or a
+                                        # leaf at one spot (building, house number), this close
 DRAWS = 6                     # draws of a first complaint before one that clashes is kept (a leaf has few texts)
 FREQUENT_CALLER_RATE = 0.22
 FREQUENT_CALLER_SCALE = 50    # the busiest caller makes about 0.5 % of the calls (a few hundred a year), not 9 %
@@ -216,16 +218,43 @@ class HistoryGenerator:
 
     def _base_ticket(self, leaf: str, day: date, taken: dict[tuple, list[date]]) -> dict:
         """A first complaint whose text no other problem in its street, or from its caller, used within
-        DISTINCT_WITHIN, when one of DRAWS draws finds it: a finite pool of texts must not make two problems read as
-        one (in the demo data, not in a real city's, two complaints share a text only when they are one problem)."""
+        DISTINCT_WITHIN, and whose leaf no other problem at its spot had, when one of DRAWS draws finds it: a finite
+        pool of texts and of building numbers must not make two problems read as one (in the demo data, not in a
+        real city's, two complaints share a text, or a leaf at one building, only when they are one problem)."""
+        best = None
         for _ in range(DRAWS):
             row = self.ticket(leaf, day)
-            keys = [(row["text_id"], "street", row["street"]), (row["text_id"], "caller", row["caller_id"])]
-            if not any(abs(day - other) < DISTINCT_WITHIN for key in keys for other in taken.get(key, ())):
+            keys = [(row["text_id"], "street", row["street"]), (row["text_id"], "caller", row["caller_id"]),
+                    *((row["leaf"], "spot", named) for named in self.origins[(row["received_at"], row["caller_id"])][0]
+                      .named_spots)]
+            clashes = sum(abs(day - other) < DISTINCT_WITHIN for key in keys for other in taken.get(key, ()))
+            if best is None or clashes < best[0]:
+                best = clashes, row, keys
+            if not clashes:
                 break
+        _, row, keys = best
         for key in keys:
             taken.setdefault(key, []).append(day)
         return row
+
+    def _one_problem(self, rows: list[dict]) -> None:
+        """A first complaint a reader could not tell from an earlier complaint is about the same problem: within
+        DISTINCT_WITHIN, the same text about the street it names (a road, a shop on it), or, about a place (the
+        territory's leaf), the same leaf at a spot their addresses name alike. It repeats the latest of them (this
+        happens when no redraw avoids the clash: a leaf whose few texts all name one street)."""
+        latest: dict[tuple, tuple[str, str]] = {}
+        for row in sorted(rows, key=lambda r: (r["received_at"], r["caller_id"])):
+            place, text = self.origins[(row["received_at"], row["caller_id"])]
+            keys = [(row["leaf"], "spot", s) for s in place.named_spots] if self._place_bound(row["leaf"]) else []
+            if self.gazetteer.mentioned(to_simplified(text.text))[1] is not None:
+                keys.append((row["text_id"], "street", row["street"]))     # the text itself names the place
+            now = datetime.fromisoformat(row["received_at"])
+            earlier = [latest[k] for k in keys if k in latest
+                       and now - datetime.fromisoformat(latest[k][0]) < DISTINCT_WITHIN]
+            if earlier and not row["repeat_of"]:
+                row["repeat_of"] = "|".join(max(earlier))
+            for key in keys:
+                latest[key] = (row["received_at"], row["caller_id"])
 
     def _repeats(self, originals: list[dict], count: int) -> list[dict]:
         rows = []
@@ -256,7 +285,9 @@ class HistoryGenerator:
             day = self.days[self._pick(self.day_cum)]
             leaf = self.leaf_codes[self._pick(self.month_cum[day.month - 1])]
             base.append(self._base_ticket(leaf, day, taken))
-        rows = base + events + self._repeats(base, max(0, n - n_base - len(events)))
+        repeats = self._repeats(base, max(0, n - n_base - len(events)))
+        self._one_problem(base + repeats)
+        rows = base + events + repeats
         return self._number(rows[:n])
 
     def _number(self, rows: list[dict]) -> list[dict]:
