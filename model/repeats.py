@@ -1,8 +1,8 @@
 """Repeat and duplicate complaints: a new ticket about the same problem as an open or recent one.
 
 Same problem means the same catalogue leaf at the same spot (community and building, or road and number), from
-the same caller in the same community, or in the same words about a street the texts themselves name, within a
-window, and never two different known streets; text similarity breaks near ties. Every link carries the reasons
+the same caller in the same community, or in the same words about a street the texts themselves name (or by one
+patrol in one street), within a window, and never two different known streets; text similarity breaks near ties. Every link carries the reasons
 an agent can read."""
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ SUPERVISION_AT = 3          # the third complaint about one problem goes to spec
 THRESHOLD = 0.6
 WEIGHTS = {"caller": 0.45, "spot": 0.6, "community": 0.2, "street": 0.05, "text": 0.25, "same_words": 0.4}
 SAME_WORDS = 0.9            # character-bigram overlap of two texts in the same words: about a street the texts
-                            # themselves name (a road, a shop on it), one problem told again by a neighbour
+                            # themselves name (a road, a shop on it), or by one patrol in one street, one problem
+                            # told again
 _BUILDING = re.compile(r"(\d+)\s*(?:号楼|栋|幢)")
 _VILLAGE_HOUSE = re.compile(r"(\d+)\s*组\s*(\d+)\s*号")
 _ROAD_NUMBER = re.compile(r"([\u4e00-\u9fff]{1,8}(?:大街|大道|路|街|巷|胡同))\s*(\d+)\s*号(?!楼)")
@@ -52,6 +53,7 @@ class Complaint:
     spot: str | None = None
     text: str = ""
     text_street: str | None = None    # the street the text itself names (a road, a shop on it), not the address
+    patrol: str | None = None         # the grid worker who reported it (not a caller: a patrol reports many places)
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
@@ -102,12 +104,25 @@ def score(new: Complaint, old: Complaint) -> tuple[float, tuple[str, ...]]:
         total += WEIGHTS["street"]
     similarity = text_similarity(new, old)
     total += WEIGHTS["text"] * similarity
-    if new.text_street and new.text_street == old.text_street and _bigram_overlap(new.text, old.text) >= SAME_WORDS:
+    told_again = _told_again(new, old)
+    if told_again:
         total += WEIGHTS["same_words"]
-        reasons.append("同一所述地点、诉求内容几乎相同")
+        reasons.append(told_again)
     elif similarity >= 0.5:
         reasons.append(f"诉求内容相似（{similarity:.0%}）")
     return total, tuple(reasons)
+
+
+def _told_again(new: Complaint, old: Complaint) -> str | None:
+    """The reason when `new` tells `old` again in the same words: about a street both texts name, or by the same
+    patrol in the same street; None otherwise."""
+    if _bigram_overlap(new.text, old.text) < SAME_WORDS:
+        return None
+    if new.text_street and new.text_street == old.text_street:
+        return "同一所述地点、诉求内容几乎相同"
+    if new.patrol and new.patrol == old.patrol and new.street and new.street == old.street:
+        return "同一网格员、同一街道、诉求内容几乎相同"
+    return None
 
 
 @dataclass(frozen=True)

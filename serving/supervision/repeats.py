@@ -36,9 +36,11 @@ def complaint(ticket: Ticket, resolver: LocationResolver) -> Complaint:
     """The ticket as the detector sees it; street and district given at intake or dispatch win over the text."""
     text = f"{ticket.title} {ticket.text}"
     place = place_of(resolver.resolve(text, ticket.address), ticket.district, ticket.street)
-    caller = ticket.caller_phone_hash if ticket.channel != "grid" else None
-    return Complaint(str(ticket.id), ticket.created_at, ticket.leaf, caller, place.street, place.community,
-                     spot_of(ticket.address, place.community), text, text_street=place_of(resolver.resolve(text)).street)
+    grid = ticket.channel == "grid"                                      # a patrol is not a caller
+    return Complaint(str(ticket.id), ticket.created_at, ticket.leaf, None if grid else ticket.caller_phone_hash,
+                     place.street, place.community, spot_of(ticket.address, place.community), text,
+                     text_street=place_of(resolver.resolve(text)).street,
+                     patrol=ticket.caller_phone_hash if grid else None)
 
 
 def find_repeat(session: Session, *, ticket: Ticket, complaints: Complaints,

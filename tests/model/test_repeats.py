@@ -93,3 +93,13 @@ def test_the_same_words_that_name_no_place_are_not_enough():
     reworded = later(9, text="兴华北街那家轮胎店又把自行车道占了", text_street="TX01", caller="p2",
                      spot="兴华社区|9号楼")
     assert RepeatDetector().match(reworded, [replace(first, text=SHOP, text_street="TX01")]) is None
+
+
+def test_a_patrol_telling_the_same_street_again_in_the_same_words_is_a_repeat_but_not_in_other_words():
+    report = "网格员巡查发现：小区东门外人行道上堆放建筑垃圾约3立方米，未苫盖。"
+    first = replace(FIRST, caller=None, patrol="g7", text=report, spot=None, community=None)
+    again = later(20, caller=None, patrol="g7", text=report, spot=None, community=None)
+    link = RepeatDetector().match(again, [first])
+    assert link is not None and "同一网格员、同一街道、诉求内容几乎相同" in link.reasons
+    assert RepeatDetector().match(replace(again, patrol="g8"), [first]) is None          # another patrol's template
+    assert RepeatDetector().match(replace(again, text="网格员巡查发现：小区南门垃圾桶破损两个。"), [first]) is None

@@ -33,10 +33,12 @@ def chains(rows: list[dict]) -> dict[str, str]:
 def complaint_of(row: dict, resolver: LocationResolver) -> Complaint:
     text = f"{row.get('title') or ''} {row['text']}"
     place = place_of(resolver.resolve(text, row.get("address") or ""))
-    caller = None if row.get("style") == "grid" else row.get("caller_phone_hash")   # a patrol is not a caller
-    return Complaint(row["ticket_id"], datetime.fromisoformat(row["received_at"]), row["leaf"], caller,
-                     place.street, place.community, spot_of(row.get("address") or "", place.community), row["text"],
-                     text_street=place_of(resolver.resolve(text)).street)
+    grid = row.get("style") == "grid"                                     # a patrol is not a caller
+    return Complaint(row["ticket_id"], datetime.fromisoformat(row["received_at"]), row["leaf"],
+                     None if grid else row.get("caller_phone_hash"), place.street, place.community,
+                     spot_of(row.get("address") or "", place.community), row["text"],
+                     text_street=place_of(resolver.resolve(text)).street,
+                     patrol=row.get("caller_phone_hash") if grid else None)
 
 
 def best_scores(rows: list[dict], resolver: LocationResolver, window: timedelta) -> list[tuple[dict, str | None, float]]:
