@@ -1,9 +1,9 @@
 """Repeat and duplicate complaints: a new ticket about the same problem as an open or recent one.
 
-Same problem means the same catalogue leaf at the same spot (community and building, or road and number), from
-the same caller in the same community, or in the same words about a street the texts themselves name (or by one
-patrol in one street), within a window, and never two different known streets; text similarity breaks near ties. Every link carries the reasons
-an agent can read."""
+Same problem means the same catalogue leaf, within a window and never in two different known streets, at the same
+spot (community and building, or road and number), from the same caller in the same community, or in the same
+words about a street the texts themselves name (or by one patrol in one street); text similarity breaks near ties.
+Every link carries the reasons an agent can read."""
 from __future__ import annotations
 
 import re
