@@ -70,3 +70,36 @@ def test_pattern_hit_columns_are_boosted_and_a_pattern_never_seen_cannot_explode
     assert scale[3] == 1 / 4.0 and mean[3] == 0                          # a hit in serving: 4, not 4 million
     unboosted = standardiser(np.hstack([embedding, hits]), rule_columns=0, boost=4.0)[1]
     assert unboosted[3] == 1e-6                                          # without rule columns nothing changes
+
+
+def _text(id_: str, body: str):
+    from training.corpus.signals import SignalText
+    return SignalText(id=id_, style="phone", title="", body=body, leaf=None, urgency="一般", flags=(), evidence=(),
+                      origin=id_.split("-")[0])
+
+
+def _texts(ids: range, prefix: str = "a") -> list:
+    """Distinct texts: seeded draws of common characters, no two near-duplicates."""
+    import random
+    rng = random.Random(f"{prefix}{ids.start}")
+    return [_text(f"{prefix}-{i:04d}", "".join(chr(rng.randrange(0x4E00, 0x9000)) for _ in range(30))) for i in ids]
+
+
+def test_the_signal_split_moves_no_text_when_texts_are_added_and_keeps_near_duplicates_together():
+    from training.signals.data import held_out_split
+
+    base = _texts(range(200))
+    twin = _text("a-0300", base[5].text + "。")   # a near-duplicate of a-0005, added later with other new texts
+    before = held_out_split(base)
+    after = held_out_split(base + _texts(range(200, 300)) + [twin])
+    assert after[:200] == before
+    assert after[-1] == after[5]
+    assert 0.15 < before.count("test") / len(before) < 0.35
+    assert held_out_split(base, seed=8) != before
+
+
+def test_the_signal_split_refuses_a_share_outside_zero_to_one():
+    from training.signals.data import held_out_split
+
+    with pytest.raises(ValueError, match="share"):
+        held_out_split(_texts(range(3)), share=1.0)

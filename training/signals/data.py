@@ -3,7 +3,6 @@ every head, and the version of the texts a model was trained on."""
 from __future__ import annotations
 
 import hashlib
-import random
 from pathlib import Path
 
 import numpy as np
@@ -33,33 +32,24 @@ def labels_of(texts: list[SignalText]) -> np.ndarray:
     return np.array([row(t) for t in texts], dtype=bool).reshape(len(texts), len(LABELS))
 
 
-def _group(text: SignalText) -> tuple:
-    return text.origin.split("-")[0], text.urgency, bool(text.flags), text.multi_issue
+def _draw(seed: int, key: str) -> float:
+    """A number in [0, 1) fixed by the seed and the key alone."""
+    digest = hashlib.sha256(f"{seed}:{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2 ** 64
 
 
 def held_out_split(texts: list[SignalText], share: float = TEST_SHARE, seed: int = SEED) -> list[str]:
-    """'train' or 'test' per text. Near-duplicates form one cluster; the clusters of each group (source file,
-    urgency, flagged or not, multi-issue or not: the group of the cluster's first text) are shuffled with the seed
-    and dealt until `share` of the group's texts is held out."""
+    """'train' or 'test' per text. Near-duplicates form one cluster, named by its smallest text id; a cluster is held
+    out when the seeded hash of its name falls below `share`. A text's side depends on its cluster alone, so adding
+    texts moves no other text across the split (unless a new text joins two clusters as near-duplicates)."""
+    if not 0 < share < 1:
+        raise ValueError(f"the held-out share must be within (0, 1), got {share}")
     uf = _UnionFind(len(texts))
     for i, j, _ in near_duplicate_pairs([t.text for t in texts]):
         uf.union(i, j)
-    members: dict[int, list[int]] = {}
-    for i in range(len(texts)):
-        members.setdefault(uf.find(i), []).append(i)
-    groups: dict[tuple, list[int]] = {}
-    for root, cluster in members.items():
-        groups.setdefault(_group(texts[cluster[0]]), []).append(root)
-    held: set[int] = set()
-    rng = random.Random(seed)
-    for key in sorted(groups):
-        roots = sorted(groups[key])
-        rng.shuffle(roots)
-        wanted = round(share * sum(len(members[r]) for r in roots))
-        taken = 0
-        for root in roots:
-            if taken >= wanted:
-                break
-            held.add(root)
-            taken += len(members[root])
+    names: dict[int, str] = {}
+    for i, text in enumerate(texts):
+        root = uf.find(i)
+        names[root] = min(names.get(root, text.id), text.id)
+    held = {root for root, name in names.items() if _draw(seed, name) < share}
     return ["test" if uf.find(i) in held else "train" for i in range(len(texts))]
