@@ -240,3 +240,33 @@ def test_temperature_minimises_dev_nll():
     t = fit_temperature(scores, gold)
     assert nll(scores, gold, t) <= min(nll(scores, gold, t * 0.9), nll(scores, gold, t * 1.1))
     assert 0.3 < t < 0.8  # the scores were generated with temperature 0.5
+
+
+def test_a_blend_sums_the_weighted_probabilities_of_both_top_ks_and_ranks_the_union():
+    from training.evaluation.blend import blend
+
+    model = Predictions([A, C], [[A, B, D], [E, C, D]], np.array([[0.5, 0.4, 0.1], [0.6, 0.3, 0.1]]))
+    baseline = Predictions([A, C], [[B, A, C], [C, A, E]], np.array([[0.5, 0.3, 0.2], [0.9, 0.05, 0.05]]))
+    mixed = blend(model, baseline, 0.5)
+    assert mixed.top_codes[0] == [B, A, C] and np.allclose(mixed.top_probs[0], [0.45, 0.4, 0.1])
+    assert mixed.top_codes[1] == [C, E, D] and np.allclose(mixed.top_probs[1], [0.6, 0.325, 0.05])
+    assert blend(model, baseline, 1.0).top_codes[0][:3] == [A, B, D]
+
+
+def test_the_blend_weight_is_chosen_on_dev_and_bad_inputs_are_refused():
+    from training.evaluation.blend import best_weight, blend
+
+    gold = [A, B, C, D]
+    # The model is right on the first two texts, the baseline on the last three; a blend can win all four
+    # only by trusting the baseline where the model is unsure.
+    model = Predictions(gold, [[A, B], [B, A], [E, C], [A, D]], np.array([[0.9, 0.1], [0.9, 0.1], [0.55, 0.45],
+                                                                          [0.55, 0.45]]))
+    baseline = Predictions(gold, [[B, A], [B, A], [C, E], [D, A]], np.array([[0.6, 0.4], [0.8, 0.2], [0.9, 0.1],
+                                                                             [0.9, 0.1]]))
+    weight, tried = best_weight(model, baseline)
+    assert 0 < weight < 1 and max(t["dev_leaf_acc1"] for t in tried) == 1.0
+    assert [t["dev_leaf_acc1"] for t in tried if t["weight"] in (0.0, 1.0)] == [0.75, 0.5]
+    with pytest.raises(ValueError, match="within"):
+        blend(model, baseline, 1.5)
+    with pytest.raises(ValueError, match="different texts"):
+        blend(model, Predictions([A, B, C, A], baseline.top_codes, baseline.top_probs), 0.5)

@@ -13,6 +13,7 @@ from catalog import Catalogue
 from model.classifier import Classifier
 from training.classifier.config import DataSection
 from training.classifier.data import Example, corpus_split
+from training.evaluation.blend import best_weight, blend
 from training.evaluation.metrics import Predictions, evaluate
 
 K = 5
@@ -107,8 +108,9 @@ def run_eval(directory: Path, catalogue: Catalogue, out_dir: Path, *, side: str 
     splits = corpus_split(catalogue, data)
     if not splits[side]:
         raise ValueError(f"split {side!r} is empty for this model's data settings")
-    results = {"model": evaluate(classifier_predictions(classifier, splits[side], desc=side),
-                                 classifier_predictions(classifier, splits["dev"], desc="dev"))}
+    model_test = classifier_predictions(classifier, splits[side], desc=side)
+    model_dev = classifier_predictions(classifier, splits["dev"], desc="dev")
+    results = {"model": evaluate(model_test, model_dev)}
     extra = {"model_version": classifier.version, "split": side, "texts": len(splits[side]),
              "catalogue_version": catalogue.version, "training": classifier.meta["training"],
              "parity": classifier.meta.get("parity"), "config": classifier.meta["config"]}
@@ -116,6 +118,9 @@ def run_eval(directory: Path, catalogue: Catalogue, out_dir: Path, *, side: str 
         dev_b, test_b, fit_seconds = baseline_predictions(splits, side)
         results["tfidf_baseline"] = evaluate(test_b, dev_b)
         extra["baseline_fit_seconds"] = round(fit_seconds, 1)
+        weight, tried = best_weight(model_dev, dev_b)
+        results["blend"] = evaluate(blend(model_test, test_b, weight), blend(model_dev, dev_b, weight))
+        extra["blend"] = {"weight": weight, "tried_on_dev": tried}
     if latency_n:
         extra["latency_onnx_fp32"] = latency(classifier, splits[side], latency_n)
         int8 = Classifier(directory, int8=True)
