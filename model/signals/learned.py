@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from model.encoding import pad
+from model.signals.lexical import LexicalHeads, Vectoriser
 from model.signals.rules import FLAGS, PATTERNS_VERSION, URGENT_NOW, URGENT_TODAY, pattern_hits
 from model.text import classifier_input
 
@@ -94,21 +95,32 @@ class ClassifierEncoder:
 
 
 class Heads:
-    """Standardise, one logistic score per label, Platt calibration: plain numpy arrays from heads.npz."""
+    """Standardise, one logistic score per label, then calibrated: by Platt on the embedding score alone, or by the
+    stack of the embedding score and the lexical heads' score. Plain numpy arrays from heads.npz."""
 
     def __init__(self, arrays: dict[str, np.ndarray], labels: tuple[str, ...]):
         self.labels = labels
         self.mean, self.scale = arrays["mean"], arrays["scale"]
         self.weights, self.bias = arrays["weights"], arrays["bias"]
-        self.platt = arrays["platt"]                 # [labels, 2]: a, b of sigmoid(a * score + b)
+        self.platt = arrays.get("platt")             # [labels, 2]: a, b of sigmoid(a * score + b)
+        self.stack = arrays.get("stack")             # [labels, 3]: sigmoid(a * score + c * lexical score + b)
         self.thresholds = arrays["thresholds"]       # [labels], on the calibrated probability
+        self.lexical = None if self.stack is None else LexicalHeads(
+            Vectoriser(arrays["lexical_vocabulary"], arrays["lexical_idf"]), arrays["lexical_weights"],
+            arrays["lexical_bias"])
 
     def scores(self, embeddings: np.ndarray) -> np.ndarray:
         return ((embeddings - self.mean) / self.scale) @ self.weights.T + self.bias
 
-    def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
-        """Calibrated probabilities [texts, labels]."""
-        z = self.scores(embeddings) * self.platt[:, 0] + self.platt[:, 1]
+    def probabilities(self, features: np.ndarray, texts: list[str] | None = None) -> np.ndarray:
+        """Calibrated probabilities [texts, labels]; a stacked model also reads the texts (as the encoder saw them)."""
+        if self.lexical is None:
+            z = self.scores(features) * self.platt[:, 0] + self.platt[:, 1]
+        else:
+            if texts is None or len(texts) != len(features):
+                raise ValueError("a model with lexical heads needs the texts beside their features")
+            z = self.scores(features) * self.stack[:, 0] + self.lexical.scores(texts) * self.stack[:, 1] \
+                + self.stack[:, 2]
         return 1.0 / (1.0 + np.exp(-z))
 
     def threshold(self, label: str) -> float:
@@ -168,4 +180,4 @@ class SignalModel:
         return np.hstack([embedded, pattern_hits(texts)]) if self.reads_rules and len(texts) else embedded
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
-        return self.heads.probabilities(self.features(texts))
+        return self.heads.probabilities(self.features(texts), [model_text(t) for t in texts])

@@ -37,6 +37,8 @@ def train(source: Annotated[str, typer.Option(help="Embedding: base (the base en
                                                       "read which keyword rules' patterns occur.")] = True,
           rule_boost: Annotated[float, typer.Option(min=0.01, help="Weight of a pattern hit against a standardised "
                                                     "embedding number.")] = 3.0,
+          lexical: Annotated[bool, typer.Option("--lexical/--no-lexical", help="Stack character n-gram TF-IDF "
+                                                "heads on the embedding heads.")] = True,
           classifier: Annotated[Optional[Path], typer.Option(help="A classifier directory (default: the current "
                                                              "model; without one, the keyword suggester).")] = None,
           base: Annotated[Optional[Path], typer.Option(help="Base encoder directory (default: "
@@ -65,6 +67,7 @@ def train(source: Annotated[str, typer.Option(help="Embedding: base (the base en
     settings = settings_for(catalog)
     config = SignalConfig(source=source, base_path=str(base or ""), classifier=_classifier_dir(settings, classifier),
                           layers=pooled, c=c, seed=seed, rule_features=rule_features, rule_boost=rule_boost,
+                          lexical=lexical,
                           fine_tune=FineTuneConfig(epochs=epochs, folds=folds) if fine_tune else None)
     try:
         directory = train_signals(config, home=settings.home, catalogue=open_catalogue(catalog),

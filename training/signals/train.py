@@ -24,6 +24,7 @@ from training.signals.embed import BaseEmbedder, ClassifierEmbedder, embed_texts
 from training.signals.finetune import FineTuneConfig, fine_tuned_heads
 from training.signals.fit import FitConfig, fit_heads
 from training.signals.joint import JointEmbedder, joint_heads
+from training.signals.lexical import LexicalConfig, stack_lexical
 
 PARITY_TEXTS = 16
 
@@ -41,6 +42,7 @@ class SignalConfig:
     seed: int = SEED
     test_share: float = TEST_SHARE
     fine_tune: FineTuneConfig | None = None     # fine-tune the base encoder with the heads (else heads on it frozen)
+    lexical: bool = True            # stack character n-gram TF-IDF heads on the embedding heads
 
     def __post_init__(self):
         if self.fine_tune is not None and self.source != BASE:
@@ -111,6 +113,9 @@ def train_signals(config: SignalConfig, *, home: Path, catalogue: Catalogue, mak
     hits = pattern_hits([t.text for t in train]) if config.rule_features else np.zeros((len(train), 0), np.float32)
     embedder, arrays, report, stages = fit_signal_heads(config, home, [t.text for t in train], labels_of(train),
                                                         hits, progress)
+    if config.lexical:
+        arrays, report = stack_lexical(arrays, report, [t.text for t in train], labels_of(train),
+                                       LexicalConfig(seed=config.seed), progress)
     cache = None if config.fine_tune else signals_root(home) / "cache"   # a fine-tuned encoder's rows are its own
     suggester = leaf_suggester(catalogue, config.classifier)
     embed = (lambda parts: embed_texts(embedder, parts, cache, desc="embedding clauses", progress=progress)) \
@@ -142,6 +147,8 @@ def train_signals(config: SignalConfig, *, home: Path, catalogue: Catalogue, mak
                                 for label, r in report.items()},
             "boundary": {"features": list(boundary.features), "span_classifier": getattr(suggester, "version", ""),
                          "cross_validated": boundary_report},
+            "lexical": {"ngrams": [1, LexicalConfig().longest], "vocabulary": len(arrays["lexical_vocabulary"])}
+            if config.lexical else None,
             "fine_tuned": stages or None, "seconds": round(time.monotonic() - started, 1)}
     (staging / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
     staging.rename(directory)
