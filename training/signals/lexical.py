@@ -14,7 +14,7 @@ from model.signals.learned import LABELS, model_text
 from model.signals.lexical import NGRAMS, Vectoriser, fit_vocabulary
 from training.signals.fit import choose_threshold
 
-C_GRID = (1.0, 4.0, 10.0)
+C_GRID = (1.0, 4.0, 10.0, 30.0, 100.0)
 
 
 @dataclass(frozen=True)
