@@ -270,3 +270,17 @@ def test_the_blend_weight_is_chosen_on_dev_and_bad_inputs_are_refused():
         blend(model, baseline, 1.5)
     with pytest.raises(ValueError, match="different texts"):
         blend(model, Predictions([A, B, C, A], baseline.top_codes, baseline.top_probs), 0.5)
+
+
+def test_an_overconfident_blend_is_cooled_on_dev_and_keeps_its_ranking():
+    from training.evaluation.blend import fit_blend_temperature, recalibrated
+
+    # Top-1 at 0.9 but right only half the time: the fitted temperature must lower it, ranks unchanged.
+    gold = [A, B] * 20
+    preds = Predictions(gold, [[A, B, D]] * 40, np.array([[0.9, 0.05, 0.03]] * 40))
+    temperature = fit_blend_temperature(preds)
+    cooled = recalibrated(preds, temperature)
+    assert temperature > 1 and cooled.top_codes == preds.top_codes
+    assert 0.4 < cooled.top_probs[0, 0] < 0.6 and np.all(np.diff(cooled.top_probs[0]) < 0)
+    assert expected_calibration_error(cooled.confidence, np.array([g == A for g in gold])) < \
+        expected_calibration_error(preds.confidence, np.array([g == A for g in gold]))

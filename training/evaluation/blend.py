@@ -2,11 +2,13 @@
 
 The two make different mistakes (the baseline weighs the one word that tells sibling 子类 apart; the encoder reads
 paraphrases), so a weighted sum of their calibrated top-k probabilities may beat both. The weight is chosen on
-dev, for leaf acc@1, and applied to the scored split."""
+dev, for leaf acc@1, and applied to the scored split. A mixture of calibrated probabilities is not calibrated, so a
+temperature is then fitted on the blended dev probabilities."""
 from __future__ import annotations
 
 import numpy as np
 
+from training.classifier.calibration import fit_temperature
 from training.evaluation.metrics import Predictions
 
 WEIGHTS = tuple(round(w, 2) for w in np.linspace(0.0, 1.0, 21))
@@ -41,3 +43,24 @@ def best_weight(model_dev: Predictions, baseline_dev: Predictions, weights=WEIGH
     tried = [{"weight": w, "dev_leaf_acc1": round(accuracy(blend(model_dev, baseline_dev, w)), 4)} for w in weights]
     best = max(tried, key=lambda t: (t["dev_leaf_acc1"], t["weight"]))
     return best["weight"], tried
+
+
+def _with_rest(preds: Predictions) -> np.ndarray:
+    """Log-probabilities of each text's top-k leaves and of "another leaf" (the mass left over)."""
+    rest = np.clip(1 - preds.top_probs.sum(axis=1, keepdims=True), 0, 1)
+    return np.log(np.clip(np.hstack([preds.top_probs, rest]), 1e-9, None))
+
+
+def fit_blend_temperature(dev: Predictions) -> float:
+    """The temperature minimising dev NLL over each text's top-k leaves and the leftover mass (gold outside the
+    top-k counts as the leftover)."""
+    gold = np.array([codes.index(g) if g in codes else len(codes) for codes, g in zip(dev.top_codes, dev.gold)])
+    return fit_temperature(_with_rest(dev), gold)
+
+
+def recalibrated(preds: Predictions, temperature: float) -> Predictions:
+    """The same ranking, with probabilities softmax(log p / T) over the top-k and the leftover mass."""
+    z = _with_rest(preds) / temperature
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    return Predictions(list(preds.gold), [list(c) for c in preds.top_codes], p[:, :-1])

@@ -13,7 +13,7 @@ from catalog import Catalogue
 from model.classifier import Classifier
 from training.classifier.config import DataSection
 from training.classifier.data import Example, corpus_split
-from training.evaluation.blend import best_weight, blend
+from training.evaluation.blend import best_weight, blend, fit_blend_temperature, recalibrated
 from training.evaluation.metrics import Predictions, evaluate
 
 K = 5
@@ -119,8 +119,10 @@ def run_eval(directory: Path, catalogue: Catalogue, out_dir: Path, *, side: str 
         results["tfidf_baseline"] = evaluate(test_b, dev_b)
         extra["baseline_fit_seconds"] = round(fit_seconds, 1)
         weight, tried = best_weight(model_dev, dev_b)
-        results["blend"] = evaluate(blend(model_test, test_b, weight), blend(model_dev, dev_b, weight))
-        extra["blend"] = {"weight": weight, "tried_on_dev": tried}
+        blend_dev, blend_test = blend(model_dev, dev_b, weight), blend(model_test, test_b, weight)
+        temperature = fit_blend_temperature(blend_dev)
+        results["blend"] = evaluate(recalibrated(blend_test, temperature), recalibrated(blend_dev, temperature))
+        extra["blend"] = {"weight": weight, "temperature": round(temperature, 4), "tried_on_dev": tried}
     if latency_n:
         extra["latency_onnx_fp32"] = latency(classifier, splits[side], latency_n)
         int8 = Classifier(directory, int8=True)
