@@ -31,16 +31,20 @@ def _logistic(config: FitConfig, c: float | None = None):
                               class_weight="balanced" if config.balanced else None)
 
 
-def out_of_fold(x: np.ndarray, y: np.ndarray, config: FitConfig) -> np.ndarray:
-    """Decision values of each text from a head fitted without its fold (stratified, seeded)."""
+def stratified_folds(y: np.ndarray, folds: int, seed: int):
+    """(train, held) index pairs of seeded stratified folds: the same folds for every head of one label."""
     from sklearn.model_selection import StratifiedKFold
 
     smaller = int(min(y.sum(), len(y) - y.sum()))
     if smaller < 2:
         raise ValueError(f"a head needs at least 2 positive and 2 negative texts, got {int(y.sum())} of {len(y)}")
+    return StratifiedKFold(min(folds, smaller), shuffle=True, random_state=seed).split(y, y)
+
+
+def out_of_fold(x: np.ndarray, y: np.ndarray, config: FitConfig) -> np.ndarray:
+    """Decision values of each text from a head fitted without its fold (stratified, seeded)."""
     scores = np.zeros(len(y))
-    folds = StratifiedKFold(min(config.folds, smaller), shuffle=True, random_state=config.seed)
-    for train, held in folds.split(x, y):
+    for train, held in stratified_folds(y, config.folds, config.seed):
         scores[held] = _logistic(config).fit(x[train], y[train]).decision_function(x[held])
     return scores
 

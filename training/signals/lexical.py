@@ -12,7 +12,7 @@ import numpy as np
 
 from model.signals.learned import LABELS, model_text
 from model.signals.lexical import NGRAMS, Vectoriser, fit_vocabulary
-from training.signals.fit import choose_threshold
+from training.signals.fit import TARGETS, choose_threshold, stratified_folds
 
 C_GRID = (1.0, 4.0, 10.0, 30.0, 100.0)
 
@@ -48,14 +48,6 @@ def _vectorised(texts: list[str], longest: int):
     return vectoriser, tfidf_matrix(vectoriser, texts)
 
 
-def _folds(labels: np.ndarray, config: LexicalConfig, j: int):
-    from sklearn.model_selection import StratifiedKFold
-
-    y = labels[:, j].astype(int)
-    smaller = int(min(y.sum(), len(y) - y.sum()))
-    return StratifiedKFold(min(config.folds, max(smaller, 2)), shuffle=True, random_state=config.seed).split(y, y)
-
-
 def out_of_fold_lexical(texts: list[str], labels: np.ndarray, config: LexicalConfig, progress: bool = True
                         ) -> dict[tuple[int, float], np.ndarray]:
     """Out-of-fold decision values per (label index, C): the vocabulary and idf are fitted without the fold."""
@@ -65,7 +57,7 @@ def out_of_fold_lexical(texts: list[str], labels: np.ndarray, config: LexicalCon
     for j in tqdm(range(len(LABELS)), desc="lexical heads (out of fold)", unit="label", disable=not progress):
         y = labels[:, j].astype(int)
         scores = {c: np.zeros(len(y)) for c in config.c_grid}
-        for train, held in _folds(labels, config, j):
+        for train, held in stratified_folds(y, config.folds, config.seed):
             vectoriser, x = _vectorised([texts[i] for i in train], config.longest)
             x_held = tfidf_matrix(vectoriser, [texts[i] for i in held])
             for c in config.c_grid:
@@ -101,7 +93,7 @@ def stack_lexical(arrays: dict, report: dict, texts: list[str], labels: np.ndarr
         stacker = LogisticRegression(C=1e4, max_iter=5000).fit(pair, y)
         stack.append([*stacker.coef_[0], stacker.intercept_[0]])
         probabilities = stacker.predict_proba(pair)[:, 1]
-        chosen = choose_threshold(probabilities, y, report[label].get("target") and tuple(report[label]["target"]))
+        chosen = choose_threshold(probabilities, y, TARGETS.get(label))
         thresholds.append(chosen["threshold"])
         out[label] = report[label] | chosen | {
             "lexical_c": c, "lexical_oof_ap": round(by_c[c], 4),
