@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from model.encoding import pad
-from model.labels import LabelSet, ancestors_of, path_scores, top_paths
+from model.labels import LabelSet, ancestors_of, log_softmax, path_scores, top_paths
 from model.text import classifier_input
 
 MODEL_FILE, INT8_FILE, META_FILE, LABELS_FILE, TOKENIZER_FILE = (
@@ -61,9 +61,12 @@ class Classifier:
 
     def __init__(self, directory: Path | str, *, int8: bool | None = None, threads: int | None = None,
                  catalogue_version: str | None = None, allowed_leaves: set[str] | None = None,
-                 catalogue=None, new_leaves: set[str] = frozenset(), extra_texts: dict[str, list[str]] | None = None):
+                 catalogue=None, new_leaves: set[str] = frozenset(), extra_texts: dict[str, list[str]] | None = None,
+                 lexical: bool = True):
         """With `catalogue`, the model serves that catalogue's leaves (model.space): its own carried through the
-        catalogue's change files, and new ones (`new_leaves` too) zero-shot; without, its own label set."""
+        catalogue's change files, and new ones (`new_leaves` too) zero-shot; without, its own label set.
+        `lexical=False` scores with the encoder alone even where the model mixes in its lexical leaf model (the
+        abstain thresholds are then the mixture's: for comparisons, not for serving)."""
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -95,6 +98,26 @@ class Classifier:
         self.leaves = self.labels.leaves if self.space is None else self.space.leaves
         self.names = self.labels.names if self.space is None else self.space.names
         self.trained = np.ones(len(self.leaves), bool) if self.space is None else self.space.trained
+        self.mixture = calibration.get("mixture") if lexical else None
+        self.lexical = None if self.mixture is None else self._load_lexical()
+        self.lexical_columns = None if self.lexical is None else self._lexical_columns(self.lexical)
+
+    def _load_lexical(self):
+        from model.lexical import LEXICAL_FILE, LexicalLeaves
+
+        path = self.directory / LEXICAL_FILE
+        if not path.exists():
+            raise ModelError(f"{self.directory}: meta.json mixes in a lexical leaf model but {LEXICAL_FILE} is "
+                             "missing; copy the whole model directory, or retrain")
+        try:
+            return LexicalLeaves.load(path)
+        except (OSError, KeyError, ValueError) as exc:
+            raise ModelError(f"{path}: not a readable lexical leaf model ({exc}); retrain") from None
+
+    def _lexical_columns(self, lexical) -> np.ndarray:
+        """Each served leaf's column in the lexical model, -1 where it has none (new, split or merged since)."""
+        own = lexical.columns_for(self.labels.leaves)
+        return own if self.space is None else self.space.carried_columns(own)
 
     def _space(self, catalogue, new_leaves: set[str], extra_texts):
         from catalog import CatalogueError
@@ -113,8 +136,7 @@ class Classifier:
             raise ModelError(f"{self.directory}: {exc}") from None
 
     def encode(self, texts: list[str], titles: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        titles = titles or [""] * len(texts)
-        inputs = [self.meta["prefix"] + classifier_input(t, h) for t, h in zip(texts, titles)]
+        inputs = [self.meta["prefix"] + text for text in self.inputs(texts, titles)]
         return pad([e.ids for e in self.tokenizer.encode_batch(inputs)], self.meta["pad_id"])
 
     @property
@@ -142,17 +164,36 @@ class Classifier:
     def logits(self, ids: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
         return self.run(ids, mask)[0]
 
-    def top(self, logits: list[np.ndarray], k: int, embeddings: np.ndarray | None = None):
-        """(top indices into self.leaves, their calibrated probabilities) from a batch's logits."""
+    def top(self, logits: list[np.ndarray], k: int, embeddings: np.ndarray | None = None,
+            inputs: list[str] | None = None):
+        """(top indices into self.leaves, their calibrated probabilities) from a batch's logits, mixed with the
+        lexical model's scores of the same texts' `inputs` (classifier_input) where the model has one."""
         if self.space is not None:
             scores = self.space.scores(logits, embeddings)
-            return top_paths(scores, self.temperature, k, np.isfinite(scores).any(0))
-        return top_paths(path_scores(logits, self.paths, self.weights), self.temperature, k, self.allowed)
+            allowed = np.isfinite(scores).any(0)
+        else:
+            scores, allowed = path_scores(logits, self.paths, self.weights), self.allowed
+        if self.lexical is None:
+            return top_paths(scores, self.temperature, k, allowed)
+        if inputs is None or len(inputs) != len(scores):
+            raise ValueError("this model mixes in its lexical leaf model: pass the texts' inputs to top()")
+        return top_paths(self._mixed(scores, inputs), self.mixture["temperature"], k, allowed)
+
+    def _mixed(self, scores: np.ndarray, inputs: list[str]) -> np.ndarray:
+        from model.lexical import aligned, mixed_log_probabilities
+
+        model_logp = log_softmax(scores / self.temperature)
+        lexical_logp = aligned(self.lexical.log_probabilities(inputs), self.lexical_columns, model_logp)
+        return mixed_log_probabilities(model_logp, lexical_logp, self.mixture["weight"])
+
+    def inputs(self, texts: list[str], titles: list[str] | None = None) -> list[str]:
+        """What the classifier reads of each text: the title, then the body without stock openings, normalised."""
+        return [classifier_input(t, h) for t, h in zip(texts, titles or [""] * len(texts))]
 
     def probabilities(self, texts: list[str], titles: list[str] | None = None, k: int = 3):
         """(top indices into self.leaves, their probabilities) for a batch."""
         logits, embeddings = self.forward(texts, titles)
-        return self.top(logits, k, embeddings)
+        return self.top(logits, k, embeddings, self.inputs(texts, titles))
 
     def embed(self, texts: list[str], titles: list[str] | None = None) -> np.ndarray:
         """L2-normalised text embeddings from the fine-tuned encoder (float32, one row per text)."""
@@ -170,7 +211,7 @@ class Classifier:
                 k: int = 3) -> tuple[list[Prediction], np.ndarray | None]:
         """Predictions and embeddings from one pass of the encoder (embeddings None for older exports)."""
         logits, embeddings = self.forward(texts, titles)
-        return self._predictions(*self.top(logits, k, embeddings)), embeddings
+        return self._predictions(*self.top(logits, k, embeddings, self.inputs(texts, titles))), embeddings
 
     def _predictions(self, top: np.ndarray, probs: np.ndarray) -> list[Prediction]:
         out = []

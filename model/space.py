@@ -143,6 +143,15 @@ class OutputSpace:
         self.merged = counts[np.array(self.direct_target, dtype=np.int64)] > 1 if self.direct_target else np.zeros(0, bool)
         self.model_paths = self.labels.path_matrix()
 
+    def carried_columns(self, columns: np.ndarray) -> np.ndarray:
+        """Per served leaf, the column `columns` gives the model leaf it carries one to one (the same leaf, or
+        renamed or moved), -1 for merged, split and new leaves."""
+        out = np.full(len(self.leaves), -1, dtype=np.int64)
+        if self.direct_model:
+            direct, target = np.array(self.direct_model), np.array(self.direct_target)
+            out[target[~self.merged]] = np.asarray(columns)[direct[~self.merged]]
+        return out
+
     def _plan_fresh(self, fresh: list[str], index: dict[str, int], catalogue: Catalogue, embed: Embed,
                     extra_texts) -> None:
         """New columns per level for codes the heads lack, and each fresh leaf's path through them."""

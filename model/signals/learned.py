@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from model.encoding import pad
-from model.signals.lexical import LexicalHeads, Vectoriser
+from model.signals.lexical import LexicalHeads
+from model.tfidf import Vectoriser
 from model.signals.rules import FLAGS, PATTERNS_VERSION, URGENT_NOW, URGENT_TODAY, pattern_hits
 from model.text import classifier_input
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.signals.lexical import LexicalHeads, Vectoriser, fit_vocabulary, ngrams
+from model.signals.lexical import LexicalHeads
+from model.tfidf import Vectoriser, fit_vocabulary, ngrams
 
 TEXTS = ["楼道里有很浓的煤气味", "楼道灯坏了一个月", "小区门口  煤气罐 乱放", "ABC路口积水", "路灯不亮，楼道灯也坏了",
          "煤气味从三楼传下来"]

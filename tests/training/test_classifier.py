@@ -61,6 +61,50 @@ def test_predictions_are_valid_catalogue_paths_with_sorted_probabilities(trained
             assert path.names == tuple(catalogue.get(c).name for c in path.codes)
 
 
+def test_the_served_model_mixes_the_encoder_with_its_lexical_leaf_model_at_the_weight_chosen_on_dev(trained):
+    from model.labels import log_softmax, path_scores, softmax
+    from model.lexical import LexicalLeaves, mixed_log_probabilities
+
+    directory, texts = trained
+    mixture = meta_of(directory)["calibration"]["mixture"]
+    assert 0 < mixture["weight"] < 1 and mixture["kept_weights"] > 0
+    assert max(t["dev_leaf_acc"] for t in mixture["tried_on_dev"]) >= mixture["dev_leaf_acc_encoder"]
+    served, encoder = Classifier(directory), Classifier(directory, lexical=False)
+    bodies = [t.body for t in texts[:12]]
+    logits, _ = encoder.forward(bodies)
+    model_logp = log_softmax(path_scores(logits, encoder.paths, encoder.weights) / encoder.temperature)
+    lexical = LexicalLeaves.load(directory / "lexical.npz")
+    expected = softmax(mixed_log_probabilities(model_logp, lexical.log_probabilities(encoder.inputs(bodies)),
+                                               mixture["weight"]) / mixture["temperature"])
+    top, probs = served.probabilities(bodies, k=3)
+    assert np.allclose(probs, np.take_along_axis(expected, top, axis=1), atol=1e-5)
+    assert encoder.lexical is None and not np.allclose(encoder.probabilities(bodies, k=3)[1], probs)
+
+
+def test_under_a_changed_catalogue_only_leaves_carried_one_to_one_keep_their_lexical_scores(trained, tmp_path):
+    from catalog import load_catalogue
+    from tests.catalog.changed import ADDED, MERGED_INTO, RENAMED, SPLIT, SPLIT_PART, write_changed_catalogue
+
+    directory, texts = trained
+    catalogue = load_catalogue(write_changed_catalogue(tmp_path / "v2"))
+    served = Classifier(directory, catalogue=catalogue)
+    columns = dict(zip(served.leaves, served.lexical_columns))
+    assert columns[RENAMED] == served.lexical.leaves.index(RENAMED)
+    assert all(columns[leaf] == -1 for leaf in (ADDED, SPLIT, SPLIT_PART, MERGED_INTO))   # the encoder's own
+    prediction = served.predict([t.body for t in texts[:5]], k=len(served.leaves))
+    assert all({p.leaf for p in row.paths} <= set(served.leaves) and sum(p.score for p in row.paths) <= 1 + 1e-6
+               for row in prediction)
+
+
+def test_a_model_directory_missing_its_lexical_file_is_refused_with_the_fix(trained, tmp_path):
+    copy = tmp_path / "model"
+    shutil.copytree(trained[0], copy)
+    (copy / "lexical.npz").unlink()
+    with pytest.raises(ModelError, match="lexical.npz is missing.*copy the whole model directory"):
+        Classifier(copy)
+    assert Classifier(copy, lexical=False).predict(["路灯不亮"])[0].paths
+
+
 def test_many_texts_pass_the_encoder_a_bounded_batch_at_a_time_and_come_back_in_order(trained, monkeypatch):
     import model.classifier as module
 

@@ -73,6 +73,16 @@ class ExportSection(_Strict):
     parity_texts: int = Field(64, ge=1)
 
 
+class LexicalSection(_Strict):
+    """The lexical leaf model served beside the encoder (model.lexical): TF-IDF one-vs-rest SVMs, each leaf's
+    largest weights kept, mixed with the encoder's log-probabilities at a weight chosen on dev."""
+    enabled: bool = True
+    C: float = Field(0.5, gt=0)                   # the SVMs' inverse regularisation
+    per_leaf: int = Field(1000, ge=1)             # weights kept per leaf (by magnitude): the model's size
+    word_features: int = Field(30000, ge=1)       # jieba words kept, the most frequent first
+    char_features: int = Field(50000, ge=1)       # character 1-3-grams kept, the most frequent first
+
+
 class RetrainSection(_Strict):
     """`jiesu retrain`: continue from the current model on the corpus and the agents' decisions, then gate."""
     epochs: int = Field(1, ge=1)
@@ -96,6 +106,7 @@ class TrainConfig(_Strict):
     train: TrainSection = TrainSection()
     calibration: CalibrationSection = CalibrationSection()
     export: ExportSection = ExportSection()
+    lexical: LexicalSection = LexicalSection()
     retrain: RetrainSection = RetrainSection()
 
     def base_path(self, home: Path) -> str:

@@ -13,6 +13,7 @@ import torch
 
 from model.classifier import EMBEDDING_OUTPUT, INT8_FILE, LABELS_FILE, META_FILE, MODEL_FILE, TOKENIZER_FILE, Classifier
 from model.labels import path_scores, top_paths
+from model.lexical import LEXICAL_FILE, LexicalLeaves
 from training.classifier.config import TrainConfig
 
 OUTPUTS = ["level1", "level2", "level3", "level4", EMBEDDING_OUTPUT]
@@ -62,7 +63,7 @@ def parity(model, directory: Path, texts: list[str], calibration: dict, k: int =
     for int8 in (False, True):
         if int8 and not (directory / INT8_FILE).exists():
             continue
-        onnx = Classifier(directory, int8=int8)
+        onnx = Classifier(directory, int8=int8, lexical=False)
         ids, mask = onnx.encode(texts)
         if reference is None:
             reference = torch_probabilities(model, ids, mask, onnx.paths, calibration, k)
@@ -75,8 +76,9 @@ def parity(model, directory: Path, texts: list[str], calibration: dict, k: int =
 
 
 def export_model(prep, config: TrainConfig, directory: Path, *, version: str, calibration: dict,
-                 training: dict, created_at: datetime) -> Path:
-    """Write everything into a staging directory, check parity, then move it into place."""
+                 training: dict, created_at: datetime, lexical: LexicalLeaves | None = None) -> Path:
+    """Write everything into a staging directory, check parity, then move it into place. The lexical leaf model,
+    when given, is saved beside the graph (its mixture is in the calibration)."""
     staging = directory.with_name(directory.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "torch").mkdir(parents=True)
@@ -85,6 +87,8 @@ def export_model(prep, config: TrainConfig, directory: Path, *, version: str, ca
         write_int8(staging / MODEL_FILE, staging / INT8_FILE)
     prep.tokenizer.save(str(staging / TOKENIZER_FILE))
     prep.labels.save(staging / LABELS_FILE)
+    if lexical is not None:
+        lexical.save(staging / LEXICAL_FILE)
     torch.save(prep.model.state_dict(), staging / "torch" / "state.pt")
     prep.model.encoder.config.save_pretrained(staging / "torch")
     meta = {"version": version, "created_at": created_at.isoformat(), "catalogue_version": prep.labels.catalogue_version,

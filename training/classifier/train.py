@@ -16,7 +16,8 @@ from tqdm.auto import tqdm
 from catalog import Catalogue
 from catalog.deadlines import TZ
 from model.encoding import pad
-from model.labels import LabelSet, path_scores, softmax
+from model.labels import LabelSet, log_softmax, path_scores
+from model.lexical import LexicalLeaves, aligned
 from training.classifier import data as cdata
 from training.classifier.calibration import fit_temperature
 from training.classifier.config import TrainConfig, torch_threads
@@ -201,23 +202,52 @@ def run_epochs(prep: Prepared, config: TrainConfig, progress: bool = True,
     return LoopResult(len(history), best, history, stopped)
 
 
-def calibrate(prep: Prepared, config: TrainConfig) -> dict:
-    """Temperature on dev, then the thresholds that reach each precision target on dev."""
+def calibrate(prep: Prepared, config: TrainConfig) -> tuple[dict, LexicalLeaves | None]:
+    """Temperature on dev; the lexical leaf model and its mixture weight (when enabled and it helps on dev); then
+    the thresholds that reach each precision target on dev, for what is served."""
     from training.evaluation.metrics import threshold_for_precision
 
     weights = config.train.level_weights
     scores = path_scores(split_logits(prep, "dev"), prep.labels.path_matrix(), weights)
     gold = gold_indices(prep, "dev")
     temperature = fit_temperature(scores, gold)
-    probs = softmax(scores / temperature)
+    model_logp = log_softmax(scores / temperature)
+    lexical, mixture, probs = None, None, np.exp(model_logp)
+    if config.lexical.enabled:
+        lexical, mixture, probs = lexical_mixture(prep, config, model_logp, gold)
     confidence, correct = probs.max(1), probs.argmax(1) == gold
     thresholds = {}
     for target in config.calibration.precision_targets:
         found = threshold_for_precision(confidence, correct, target)
         thresholds[str(target)] = None if found is None else float(found[0])
-    return {"temperature": temperature, "level_weights": weights, "thresholds": thresholds,
-            "abstain_precision": config.calibration.abstain_precision,
-            "dev_leaf_acc": float(correct.mean())}
+    calibration = {"temperature": temperature, "level_weights": weights, "thresholds": thresholds,
+                   "abstain_precision": config.calibration.abstain_precision, "dev_leaf_acc": float(correct.mean())}
+    return calibration | ({"mixture": mixture} if mixture else {}), lexical
+
+
+def split_texts(prep: Prepared, side: str, prefix: str) -> tuple[list[str], list[str], list[float]]:
+    """A split's classifier inputs (without the encoder's prefix), leaves and weights (agents' corrections weigh
+    more in a retraining)."""
+    dataset = prep.datasets[side]
+    return [text[len(prefix):] for text in dataset["input"]], list(dataset["leaf"]), list(dataset["weight"])
+
+
+def lexical_mixture(prep: Prepared, config: TrainConfig, model_logp: np.ndarray, gold: np.ndarray):
+    """(the lexical model, its mixture, the served dev probabilities), or (None, None, the encoder's own) when the
+    mixture keeps the encoder alone."""
+    from training.classifier.lexical import choose_mixture, fit_lexical, mixture_probabilities
+
+    started = time.monotonic()
+    train_texts, train_leaves, train_weights = split_texts(prep, "train", config.base.prefix)
+    dev_texts, dev_leaves, _ = split_texts(prep, "dev", config.base.prefix)
+    lexical = fit_lexical(train_texts, train_leaves, dev_texts, dev_leaves, config.lexical, train_weights)
+    lexical_logp = aligned(lexical.log_probabilities(dev_texts), lexical.columns_for(prep.labels.leaves), model_logp)
+    mixture = choose_mixture(model_logp, lexical_logp, gold)
+    if mixture["weight"] >= 1:
+        return None, None, np.exp(model_logp)
+    mixture |= {"lexical_temperature": lexical.temperature, "kept_weights": lexical.kept_weights,
+                "seconds": round(time.monotonic() - started, 1)}
+    return lexical, mixture, mixture_probabilities(model_logp, lexical_logp, mixture)
 
 
 def model_version(config: TrainConfig, now: datetime) -> str:
@@ -236,12 +266,12 @@ def train_model(config: TrainConfig, *, home: Path, catalogue: Catalogue, out_ro
     if config.train.init_heads_from_names:
         init_heads(prep, catalogue, config.base.prefix)
     loop = run_epochs(prep, config, progress)
-    calibration = calibrate(prep, config)
+    calibration, lexical = calibrate(prep, config)
     training = {"seconds": round(time.monotonic() - started, 1), "epochs_run": loop.epochs_run,
                 "stopped": loop.stopped, "history": loop.history,
                 "examples": {side: len(ds) for side, ds in prep.datasets.items()}}
     version = model_version(config, now())
     directory = (out_root or home / "models") / version
     export_model(prep, config, directory, version=version, calibration=calibration, training=training,
-                 created_at=now())
+                 created_at=now(), lexical=lexical)
     return directory

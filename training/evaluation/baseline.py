@@ -5,31 +5,17 @@ the word and character TF-IDF blocks are L2-normalised and stacked. The classifi
 probabilities by a softmax whose temperature is fitted on the dev texts by negative log-likelihood."""
 from __future__ import annotations
 
-import logging
 import time
-from functools import lru_cache
 
 import numpy as np
 
 from model.labels import softmax
+from model.lexical import jieba_words
 from training.classifier.calibration import fit_temperature
 from training.corpus.normalise import normalise
 
 DEFAULT_TEMPERATURE = 0.1  # used when fit() gets no dev texts: decision scores are roughly in [-1, 1]
-
-
-@lru_cache(maxsize=1)
-def _jieba():
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
-
-
-def jieba_words(text: str) -> list[str]:
-    """The jieba words of an already normalised text, without whitespace and punctuation-only tokens."""
-    return [w for w in _jieba().lcut(text) if any(ch.isalnum() for ch in w)]
+SVM_CHUNKS_PER_JOB = 8     # the leaves are fitted in this many chunks per worker (the progress bar's steps)
 
 
 class TfidfBaseline:
@@ -44,12 +30,13 @@ class TfidfBaseline:
     regression was not tried: each lbfgs pass multiplies X by a dense 68k x 1538 matrix, hundreds of passes."""
 
     def __init__(self, classifier: str = "svm", C: float = 0.5, tol: float = 0.1, word_features: int | None = 30000,
-                 char_features: int | None = 50000, min_df: int = 2, n_jobs: int = 2, random_state: int = 0):
+                 char_features: int | None = 50000, min_df: int = 2, n_jobs: int = 2, random_state: int = 0,
+                 progress: bool = True):
         if classifier not in ("svm", "centroid"):
             raise ValueError(f"classifier {classifier!r} must be 'svm' or 'centroid'")
         self.classifier, self.C, self.tol = classifier, C, tol
         self.word_features, self.char_features, self.min_df = word_features, char_features, min_df
-        self.n_jobs, self.random_state = n_jobs, random_state
+        self.n_jobs, self.random_state, self.progress = n_jobs, random_state, progress
         self.temperature = DEFAULT_TEMPERATURE
         self.timings: dict[str, float] = {}
 
@@ -77,15 +64,18 @@ class TfidfBaseline:
     # -- training -------------------------------------------------------------------------------------------------
 
     def fit(self, texts: list[str], leaves: list[str], dev_texts: list[str] | None = None,
-            dev_leaves: list[str] | None = None) -> TfidfBaseline:
-        """Train on texts and their leaf codes; fit the softmax temperature on the dev texts when given."""
+            dev_leaves: list[str] | None = None, weights: list[float] | None = None) -> TfidfBaseline:
+        """Train on texts and their leaf codes (each text weighted when `weights` are given: the SVM only); fit
+        the softmax temperature on the dev texts when given."""
         start = time.perf_counter()
         X = self._features(list(texts), fit=True)
         y = np.asarray(leaves)
         self.timings["features_s"] = time.perf_counter() - start
         start = time.perf_counter()
-        fit = self._fit_svm if self.classifier == "svm" else self._fit_centroids
-        self.classes_, self._weights, self._bias = fit(X, y)
+        if self.classifier == "svm":
+            self.classes_, self._weights, self._bias = self._fit_svm(X, y, weights)
+        else:
+            self.classes_, self._weights, self._bias = self._fit_centroids(X, y)
         self.timings["classifier_s"] = time.perf_counter() - start
         start = time.perf_counter()
         if dev_texts is not None and len(dev_texts):
@@ -94,31 +84,35 @@ class TfidfBaseline:
         self.timings["fit_s"] = sum(self.timings[k] for k in ("features_s", "classifier_s", "calibration_s"))
         return self
 
-    def _fit_svm(self, X, y):
+    def _fit_svm(self, X, y, sample_weight=None):
         """Classes, feature x class weights (float32) and biases of one-vs-rest linear SVMs, one per leaf.
 
         Each leaf's binary SVM is fitted alone with the same seed, so the weights do not depend on n_jobs; the
-        leaves are dealt to n_jobs worker processes (not threads: liblinear's shuffling uses the C library's
-        global random state, which threads would share and make the result vary from run to run)."""
+        leaves are dealt in chunks to n_jobs worker processes (not threads: liblinear's shuffling uses the C
+        library's global random state, which threads would share and make the result vary from run to run)."""
         from joblib import Parallel, delayed
+        from tqdm.auto import tqdm
 
         classes = np.unique(y)
         if len(classes) < 2:
             raise ValueError("the SVM baseline needs texts of at least two leaves")
         if len(classes) == 2:  # one binary SVM; its margin is for the second class
-            w, b = _binary_svms(X, y, classes[1:], self.C, self.tol, self.random_state)
+            w, b = _binary_svms(X, y, classes[1:], self.C, self.tol, self.random_state, sample_weight)
             return classes, np.column_stack([-w[:, 0], w[:, 0]]), np.r_[-b, b]
         jobs = max(1, min(self.n_jobs, len(classes)))
-        chunks = [classes[j::jobs] for j in range(jobs)]
+        step = min(len(classes), jobs * SVM_CHUNKS_PER_JOB)
+        chunks = [classes[j::step] for j in range(step)]
+        args = (self.C, self.tol, self.random_state, sample_weight)
         if jobs == 1:
-            parts = [_binary_svms(X, y, classes, self.C, self.tol, self.random_state)]
+            parts = (_binary_svms(X, y, chunk, *args) for chunk in chunks)
         else:
-            parts = Parallel(n_jobs=jobs, backend="loky")(
-                delayed(_binary_svms)(X, y, chunk, self.C, self.tol, self.random_state) for chunk in chunks)
+            parts = Parallel(n_jobs=jobs, backend="loky", return_as="generator")(
+                delayed(_binary_svms)(X, y, chunk, *args) for chunk in chunks)
         weights = np.empty((X.shape[1], len(classes)), dtype=np.float32)
         bias = np.empty(len(classes), dtype=np.float32)
-        for j, (w, b) in enumerate(parts):
-            weights[:, j::jobs], bias[j::jobs] = w, b
+        bar = tqdm(parts, total=step, desc="leaf SVMs", unit="chunk", disable=not self.progress)
+        for j, (w, b) in enumerate(bar):
+            weights[:, j::step], bias[j::step] = w, b
         return classes, weights, bias
 
     @staticmethod
@@ -168,14 +162,15 @@ class TfidfBaseline:
         return codes, probs
 
 
-def _binary_svms(X, y, positives, C: float, tol: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _binary_svms(X, y, positives, C: float, tol: float, seed: int,
+                 sample_weight=None) -> tuple[np.ndarray, np.ndarray]:
     """Feature x class weights and biases of one binary linear SVM per positive class against all other texts."""
     from sklearn.svm import LinearSVC
 
     weights = np.empty((X.shape[1], len(positives)), dtype=np.float32)
     bias = np.empty(len(positives), dtype=np.float32)
     for j, code in enumerate(positives):
-        svm = LinearSVC(C=C, tol=tol, random_state=seed).fit(X, y == code)
+        svm = LinearSVC(C=C, tol=tol, random_state=seed).fit(X, y == code, sample_weight=sample_weight)
         weights[:, j], bias[j] = svm.coef_.ravel(), svm.intercept_[0]
     return weights, bias
 

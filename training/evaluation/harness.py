@@ -13,7 +13,6 @@ from catalog import Catalogue
 from model.classifier import Classifier
 from training.classifier.config import DataSection
 from training.classifier.data import Example, corpus_split
-from training.evaluation.blend import best_weight, blend, fit_blend_temperature, recalibrated
 from training.evaluation.metrics import Predictions, evaluate
 
 K = 5
@@ -100,7 +99,8 @@ def torch_latency(directory: Path, classifier: Classifier, examples: list[Exampl
 
 def run_eval(directory: Path, catalogue: Catalogue, out_dir: Path, *, side: str = "test",
              with_baseline: bool = True, latency_n: int = 200) -> dict:
-    """Evaluate; returns {name: evaluate-output} and writes report.json/.md/.png into out_dir."""
+    """Evaluate; returns {name: evaluate-output} and writes report.json/.md/.png into out_dir. "model" is what is
+    served (the encoder mixed with its lexical leaf model where it has one), "encoder_only" the encoder alone."""
     from training.evaluation.report import write_report
 
     classifier = Classifier(directory, catalogue_version=catalogue.version)
@@ -111,18 +111,18 @@ def run_eval(directory: Path, catalogue: Catalogue, out_dir: Path, *, side: str 
     model_test = classifier_predictions(classifier, splits[side], desc=side)
     model_dev = classifier_predictions(classifier, splits["dev"], desc="dev")
     results = {"model": evaluate(model_test, model_dev)}
+    if classifier.lexical is not None:
+        encoder = Classifier(directory, catalogue_version=catalogue.version, lexical=False)
+        results["encoder_only"] = evaluate(classifier_predictions(encoder, splits[side], desc=f"{side}, encoder only"),
+                                           classifier_predictions(encoder, splits["dev"], desc="dev, encoder only"))
     extra = {"model_version": classifier.version, "split": side, "texts": len(splits[side]),
              "catalogue_version": catalogue.version, "training": classifier.meta["training"],
-             "parity": classifier.meta.get("parity"), "config": classifier.meta["config"]}
+             "parity": classifier.meta.get("parity"), "config": classifier.meta["config"],
+             "mixture": classifier.mixture}
     if with_baseline:
         dev_b, test_b, fit_seconds = baseline_predictions(splits, side)
         results["tfidf_baseline"] = evaluate(test_b, dev_b)
         extra["baseline_fit_seconds"] = round(fit_seconds, 1)
-        weight, tried = best_weight(model_dev, dev_b)
-        blend_dev, blend_test = blend(model_dev, dev_b, weight), blend(model_test, test_b, weight)
-        temperature = fit_blend_temperature(blend_dev)
-        results["blend"] = evaluate(recalibrated(blend_test, temperature), recalibrated(blend_dev, temperature))
-        extra["blend"] = {"weight": weight, "temperature": round(temperature, 4), "tried_on_dev": tried}
     if latency_n:
         extra["latency_onnx_fp32"] = latency(classifier, splits[side], latency_n)
         int8 = Classifier(directory, int8=True)

@@ -185,7 +185,7 @@ def retrain(*, home: Path, catalogue: Catalogue, current: Path, decisions: list[
     prep = Prepared(model, tokenizer, meta["pad_id"], labels, datasets, meta.get("base", {}))
     loop = run_epochs(prep, run, progress, on_step=lambda done, total: on_progress("训练", 0.8 * done / total))
     on_progress("校准与导出", 0.82)
-    calibration = calibrate(prep, run)
+    calibration, lexical = calibrate(prep, run)
     version = model_version(config, now)
     directory = (out_root or home / "models") / version
     training = {"seconds": round(time.monotonic() - started, 1), "epochs_run": loop.epochs_run,
@@ -193,7 +193,7 @@ def retrain(*, home: Path, catalogue: Catalogue, current: Path, decisions: list[
                 "examples": {side: len(ds) for side, ds in datasets.items()}}
     try:
         export_model(prep, config, directory, version=version, calibration=calibration, training=training,
-                     created_at=now)
+                     created_at=now, lexical=lexical)
         new = Classifier(directory, catalogue=catalogue)
         new.meta["calibration"]["leaf_thresholds"] = _record_thresholds(directory, leaf_thresholds(new, splits["dev"],
                                                                                                    config))

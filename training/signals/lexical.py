@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.signals.learned import LABELS, model_text
-from model.signals.lexical import NGRAMS, Vectoriser, fit_vocabulary
+from model.tfidf import NGRAMS, Vectoriser, fit_vocabulary
 from training.signals.fit import TARGETS, choose_threshold, stratified_folds
 
 C_GRID = (1.0, 4.0, 10.0, 30.0, 100.0)
