@@ -15,9 +15,14 @@ MIN_DF = 2
 _SPACES = re.compile(r"\s\s+")
 
 
+def normalised_for_ngrams(text: str) -> str:
+    """The text as its n-grams are cut from: lower-cased, runs of whitespace as one space."""
+    return _SPACES.sub(" ", text.lower())
+
+
 def ngrams(text: str, longest: int = NGRAMS) -> Counter:
     """Counts of the text's character 1- to `longest`-grams (lower-cased, runs of whitespace as one space)."""
-    text = _SPACES.sub(" ", text.lower())
+    text = normalised_for_ngrams(text)
     return Counter(text[i:i + n] for n in range(1, longest + 1) for i in range(len(text) - n + 1))
 
 
@@ -40,6 +45,12 @@ class Vectoriser:
 
     def __len__(self) -> int:
         return len(self.index)
+
+    def grams(self) -> list[str]:
+        """The vocabulary in column order."""
+        if getattr(self, "_grams", None) is None:
+            self._grams = list(self.index)
+        return self._grams
 
     def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The text's character n-gram row."""

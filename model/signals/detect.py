@@ -93,13 +93,21 @@ class LearnedDetector:
         urgency, raised = level(row, self.model.heads.thresholds)
         keyword = rules.detect(full)
         head = URGENT_NOW if urgency == URGENT_NOW else URGENT_TODAY
-        urgency_evidence = keyword.urgency_evidence + self._best(parts, by_clause, head) if urgency != NORMAL else ()
+        urgency_evidence = self._evidence(keyword.urgency_evidence, full, parts, by_clause, head) \
+            if urgency != NORMAL else ()
         flags = tuple(Flag(name, float(row[LABELS.index(name)]),
-                           keyword.flags.get(name, ()) + self._best(parts, by_clause, name))
+                           self._evidence(keyword.flags.get(name, ()), full, parts, by_clause, name))
                       for name in FLAGS if name in raised)
         score = float(row[LABELS.index(head)])
         return Signals(self.version, urgency, score, tuple(dict.fromkeys(urgency_evidence)), flags,
                        {label: float(p) for label, p in zip(LABELS, row)})
+
+    def _evidence(self, matched: tuple[str, ...], full: str, parts: list[str], by_clause: np.ndarray,
+                  label: str) -> tuple[str, ...]:
+        """The rules' matches and the best clause; where neither exists (one clause, no rule), the phrases the
+        lexical heads weigh most, so a raised label always says why."""
+        found = matched + self._best(parts, by_clause, label)
+        return found or self.model.cues(full, label)
 
     def _best(self, parts: list[str], by_clause: np.ndarray, label: str) -> tuple[str, ...]:
         """The clause that scores highest for the label when scored alone (none for a one-clause text)."""

@@ -15,9 +15,9 @@ import numpy as np
 
 from model.encoding import pad
 from model.signals.lexical import LexicalHeads
-from model.tfidf import Vectoriser
 from model.signals.rules import FLAGS, PATTERNS_VERSION, URGENT_NOW, URGENT_TODAY, pattern_hits
 from model.text import classifier_input
+from model.tfidf import Vectoriser
 
 # The heads: 立即办; 紧急 means "紧急 or 立即办" (urgency is ordinal); one per risk flag.
 LABELS = (URGENT_NOW, URGENT_TODAY, *FLAGS)
@@ -182,3 +182,9 @@ class SignalModel:
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
         return self.heads.probabilities(self.features(texts), [model_text(t) for t in texts])
+
+    def cues(self, text: str, label: str) -> tuple[str, ...]:
+        """The phrases that raise the label's lexical score most (none for a model without lexical heads)."""
+        if self.heads.lexical is None:
+            return ()
+        return self.heads.lexical.cues(model_text(text), self.labels.index(label))

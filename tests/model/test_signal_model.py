@@ -67,6 +67,23 @@ def test_a_learned_flag_names_its_best_clause_and_the_rules_matches(tiny_signals
     assert set(signals.scores) == set(LABELS)
 
 
+def test_a_raised_label_with_no_rule_match_and_one_clause_quotes_the_phrases_the_lexical_heads_weigh(
+        tiny_signals, monkeypatch):
+    from model.signals import detect as module
+    from model.signals.rules import NORMAL, RuleSignals
+
+    home, _, texts = tiny_signals
+    detector = load_detector(home)
+    monkeypatch.setattr(module.rules, "detect", lambda text: RuleSignals(NORMAL, {}, ()))
+    monkeypatch.setattr(module, "clauses", lambda text: [])
+    found = [(t, detector.detect(t.body)) for t in texts if t.urgency == "立即办"]
+    raised = [(t, s) for t, s in found if s.urgency == "立即办"]
+    assert raised
+    for text, signals in raised:
+        assert signals.urgency_evidence and all(e in text.body.lower() for e in signals.urgency_evidence)
+        assert all(flag.evidence for flag in signals.flags)
+
+
 def test_without_a_model_or_with_a_broken_one_the_rules_answer_and_say_why(tiny_signals, tmp_path):
     home, directory, _ = tiny_signals
     rules = load_detector(tmp_path)
