@@ -6,12 +6,14 @@ Cues that tell urgency and risk are often a few characters in a long complaint (
 sentence embedding averages them away, the n-grams keep them."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from model.tfidf import Vectoriser, normalised_for_ngrams
 
 CUES = 3          # phrases quoted as evidence at most
-CUE_GRAMS = 8     # the n-grams with the largest contributions that the phrases are built from
+_PHRASE_BREAK = re.compile(r"[^\w]+")     # punctuation and spaces end a phrase
 
 
 class LexicalHeads:
@@ -31,26 +33,13 @@ class LexicalHeads:
         return np.array(rows, dtype=np.float32).reshape(len(texts), len(self.bias))
 
     def cues(self, text: str, label: int, limit: int = CUES) -> tuple[str, ...]:
-        """The phrases of the text that raise the label's score most, in the text's order: its n-grams of two or
-        more characters with the largest positive contributions (weight × TF-IDF), overlapping ones joined."""
+        """The text's phrases (runs between punctuation) that raise the label's score most, in the text's order: a
+        phrase scores the positive contributions (weight × TF-IDF) of the word-character n-grams it contains."""
         columns, values = self.vectoriser.row(text)
-        contributions = self.weights[label, columns] * values
         grams = self.vectoriser.grams()
-        ranked = [(float(c), grams[col]) for c, col in zip(contributions, columns) if c > 0 and len(grams[col]) > 1]
-        ranked = sorted(ranked, reverse=True)[:CUE_GRAMS]
-        seen = normalised_for_ngrams(text)
-        spans: list[list[float]] = []       # [start, end, summed contribution]
-        for contribution, gram in ranked:
-            start = seen.find(gram)
-            while start >= 0:
-                spans.append([start, start + len(gram), contribution])
-                start = seen.find(gram, start + 1)
-        merged: list[list[float]] = []
-        for start, end, contribution in sorted(spans):
-            if merged and start <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], end)
-                merged[-1][2] += contribution
-            else:
-                merged.append([start, end, contribution])
-        best = sorted(sorted(merged, key=lambda m: -m[2])[:limit])
-        return tuple(dict.fromkeys(seen[int(start):int(end)] for start, end, _ in best))
+        raising = {grams[col]: float(c) for col, c in zip(columns, self.weights[label, columns] * values)
+                   if c > 0 and len(grams[col]) > 1 and grams[col].isalnum()}
+        phrases = [p for p in _PHRASE_BREAK.split(normalised_for_ngrams(text)) if p]
+        scored = [(sum(c for gram, c in raising.items() if gram in phrase), i) for i, phrase in enumerate(phrases)]
+        best = sorted(i for score, i in sorted(scored, reverse=True)[:limit] if score > 0)
+        return tuple(dict.fromkeys(phrases[i] for i in best))

@@ -44,17 +44,19 @@ def test_lexical_heads_score_w_dot_x_plus_b_and_refuse_weights_of_another_shape(
         LexicalHeads(vectoriser, weights[:, :-1], bias)
 
 
-def test_cues_quote_the_phrases_that_raise_a_labels_score_most_overlapping_n_grams_joined():
-    vocabulary, idf = fit_vocabulary(TEXTS + ["活着没意思", "真的活着没意思", "不如死了算了", "不如死了"])
+def test_cues_quote_the_phrases_between_punctuation_that_raise_a_labels_score_most():
+    cued = ["活着没意思", "真的活着没意思", "不如死了算了", "不如死了", "好，药攒够了", "嗯，药攒够了吧"]
+    vocabulary, idf = fit_vocabulary(TEXTS + cued)
     vectoriser = Vectoriser(vocabulary, idf)
     weights = np.zeros((2, len(vocabulary)), np.float32)
-    for gram, weight in (("煤气", 2.0), ("气味", 1.5), ("煤气味", 3.0), ("楼道", -4.0), ("没意思", 2.5),
-                         ("活着", 1.0), ("死了", 2.0)):
+    for gram, weight in (("煤气", 2.0), ("煤气味", 3.0), ("楼道", -4.0), ("没意思", 2.5), ("死了", 2.0),
+                         ("攒够", 1.0), ("，药", 9.0)):
         weights[0, vectoriser.index[gram]] = weight
     heads = LexicalHeads(vectoriser, weights, np.zeros(2, np.float32))
-    assert heads.cues("楼道里有很浓的煤气味", 0) == ("煤气味",)            # joined; 楼道 lowers the score
-    assert heads.cues("我觉得活着没意思，不如死了", 0, limit=2) == ("活着没意思", "死了")   # in the text's order
-    assert heads.cues("我觉得活着没意思，不如死了", 0, limit=1) == ("活着没意思",)
+    assert heads.cues("楼道里有很浓的煤气味", 0) == ("楼道里有很浓的煤气味",)
+    text = "我觉得活着没意思，药攒够了，今天天气不错，不如死了"
+    assert heads.cues(text, 0) == ("我觉得活着没意思", "药攒够了", "不如死了")       # in the text's order
+    assert heads.cues(text, 0, limit=1) == ("我觉得活着没意思",)    # "，药" spans punctuation: never a cue
     assert heads.cues("楼道灯坏了", 0) == () and heads.cues("煤气味", 1) == ()        # nothing raises it
 
 
