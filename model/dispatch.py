@@ -54,13 +54,18 @@ class DispatchAdvisor:
             prediction, vector = predictions[0], (vectors[0] if vectors is not None else None)
         location = self.resolver.resolve(f"{title} {text}", address)
         place = place_of(location, district, street)
-        similar = tuple(self.similar(text, title, vector, k))
         leaves = [(p.leaf, p.score) for p in prediction.paths] if prediction else []
-        return Advice(prediction, location, place, similar, self.recommender.recommend(leaves, place, similar), vector)
+        similar = tuple(self.similar(text, title, vector, k, dict(leaves)))
+        # The units' vote reads cases found by the text alone: evidence independent of the leaves it is weighed
+        # against, which keeps the recommendation's confidence informative (eval/RESULTS.md, session 24).
+        votes = self.similar(text, title, vector, k) if leaves else list(similar)
+        return Advice(prediction, location, place, similar, self.recommender.recommend(leaves, place, votes), vector)
 
-    def similar(self, text: str, title: str = "", vector=None, k: int = SIMILAR) -> list[Hit]:
+    def similar(self, text: str, title: str = "", vector=None, k: int = SIMILAR,
+                leaves: dict[str, float] | None = None) -> list[Hit]:
+        """The k most similar closed cases; `leaves` (the likely leaves' probabilities) lift cases of those leaves."""
         index = self.cases()
         if index is None or len(index) == 0:
             return []
         mode = self.mode if vector is not None else "lexical"
-        return index.search(f"{title} {text}".strip(), vector, k, mode)
+        return index.search(f"{title} {text}".strip(), vector, k, mode, leaves)

@@ -14,6 +14,9 @@ from model.retrieval.lexical import LexicalIndex
 MODES = ("dense", "lexical", "fusion")
 RRF_K = 60            # reciprocal-rank fusion constant (Cormack et al.); ranks beyond ~100 barely count
 CANDIDATES = 50       # how deep each retriever is read before fusion
+LEAF_PRIOR = 0.02     # fusion: a case gains this × the classifier's probability of its leaf: the smallest prior
+                      # within 0.2 points of the best dev recall@10 (eval/RESULTS.md, session 24); the reciprocal-rank
+                      # scores it is added to are at most 2 / 61 ≈ 0.033
 MANIFEST, CASES_FILE = "manifest.json", "cases.jsonl"
 
 
@@ -86,8 +89,11 @@ class CaseIndex:
         if wanted != self.dense.kind:
             self.dense = DenseIndex.build(self.dense.index.reconstruct_n(0, len(self.dense)), wanted)
 
-    def search(self, text: str, vector: np.ndarray | None, k: int = 10, mode: str = "fusion") -> list[Hit]:
-        """The k most similar cases. `vector` is the query's embedding (needed for dense and fusion)."""
+    def search(self, text: str, vector: np.ndarray | None, k: int = 10, mode: str = "fusion",
+               leaves: dict[str, float] | None = None, prior: float = LEAF_PRIOR) -> list[Hit]:
+        """The k most similar cases. `vector` is the query's embedding (needed for dense and fusion). In fusion,
+        `leaves` (the classifier's probability of each likely leaf) lift the candidates of those leaves by
+        `prior` × the probability: a similar case is most useful when it is the same kind of problem."""
         if mode not in MODES:
             raise ValueError(f"retrieval mode {mode!r} is not one of {', '.join(MODES)}")
         if mode != "lexical" and vector is None:
@@ -98,14 +104,16 @@ class CaseIndex:
             return [Hit(self.cases[r], s, dense_rank=i + 1) for i, (r, s) in enumerate(dense)]
         if mode == "lexical":
             return [Hit(self.cases[r], s, lexical_rank=i + 1) for i, (r, s) in enumerate(lexical)]
-        return self._fuse(dense, lexical, k)
+        return self._fuse(dense, lexical, k, leaves or {}, prior)
 
-    def _fuse(self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], k: int) -> list[Hit]:
+    def _fuse(self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], k: int,
+              leaves: dict[str, float], prior: float) -> list[Hit]:
         ranks: dict[int, list[int | None]] = {}
         for slot, hits in enumerate((dense, lexical)):
             for rank, (row, _) in enumerate(hits, start=1):
                 ranks.setdefault(row, [None, None])[slot] = rank
-        scores = {row: sum(1 / (RRF_K + r) for r in rr if r) for row, rr in ranks.items()}
+        scores = {row: sum(1 / (RRF_K + r) for r in rr if r) + prior * leaves.get(self.cases[row].leaf, 0.0)
+                  for row, rr in ranks.items()}
         best = sorted(scores, key=lambda row: (-scores[row], row))[:k]
         return [Hit(self.cases[row], scores[row], *ranks[row]) for row in best]
 

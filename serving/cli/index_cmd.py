@@ -109,6 +109,7 @@ Mode = Annotated[str, typer.Option("--mode", help="fusion (default), dense or le
 def similar(text: Annotated[str, typer.Argument(help="The complaint text.")],
             k: Annotated[int, typer.Option("-k", min=1, max=100)] = 10, mode: Mode = "fusion") -> None:
     """The k closed cases most like TEXT, with how each was handled (JSON)."""
+    from model.dispatch import LEAVES_FOR_UNITS
     from model.retrieval.cases import MODES
 
     if mode not in MODES:
@@ -118,7 +119,9 @@ def similar(text: Annotated[str, typer.Argument(help="The complaint text.")],
     found = advisor(mode)
     if found.cases() is None:
         raise fail("no case index; build it with `jiesu index build`", EXIT_INVALID)
-    echo_json([hit.to_json() for hit in found.similar(text, vector=found.classifier.embed([text])[0], k=k)])
+    predictions, vectors = found.classifier.analyse([text], k=LEAVES_FOR_UNITS)
+    leaves = {p.leaf: p.score for p in predictions[0].paths}
+    echo_json([hit.to_json() for hit in found.similar(text, vector=vectors[0], k=k, leaves=leaves)])
 
 
 def recommend(text: Annotated[str, typer.Argument(help="The complaint text.")],

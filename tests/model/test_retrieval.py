@@ -118,6 +118,18 @@ def test_fusion_records_both_ranks_and_prefers_agreement():
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
+def test_fusion_lifts_the_cases_of_the_classifiers_likely_leaves_by_their_probability():
+    index = make_index()
+    query, text = topic_vectors()[0], "暖气不热"
+    plain = index.search(text, query, k=len(TEXTS), mode="fusion")
+    other = next(h for h in plain if h.case.leaf != "1001")          # a candidate of another leaf
+    lifted = index.search(text, query, k=len(TEXTS), mode="fusion", leaves={other.case.leaf: 1.0}, prior=1.0)
+    assert lifted[0].case.leaf == other.case.leaf
+    assert lifted[0].score == pytest.approx(next(h.score for h in plain if h.case.id == lifted[0].case.id) + 1.0)
+    assert [h.case.id for h in index.search(text, query, k=4, mode="fusion", leaves={"1001": 0.9}, prior=0.0)] == \
+        [h.case.id for h in plain[:4]]
+
+
 def test_search_explains_a_bad_mode_or_missing_vector():
     index = make_index()
     with pytest.raises(ValueError, match="not one of dense, lexical, fusion"):

@@ -17,7 +17,7 @@ from model.classifier import Classifier
 from model.recommend import place_of
 from model.location import LocationResolver
 from model.recommend import Place, UnitRecommender
-from model.retrieval.cases import MODES, Case, CaseIndex
+from model.retrieval.cases import LEAF_PRIOR, MODES, Case, CaseIndex
 from model.retrieval.dense import DenseIndex
 from model.retrieval.embed import distinct_batches
 from model.retrieval.lexical import LexicalIndex
@@ -29,6 +29,7 @@ CLOSED = "已办结"
 RULE_WEIGHTS = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 PRECISION_TARGET = 0.99
 TOP_LEAVES = 5
+LEAF_PRIORS = (0.0, 0.005, 0.01, 0.02, 0.05, 0.1)
 
 
 def case_of(row: dict) -> Case:
@@ -86,8 +87,9 @@ def _sparse_bytes(lexical: LexicalIndex) -> int:
 
 
 def retrieval_recall(index: CaseIndex, rows: list[dict], analysed: Analysed, k: int = 10,
-                     modes: tuple[str, ...] = MODES) -> tuple[dict, dict]:
-    """Recall@k of a same-leaf case (share of queries with one in the top k), per mode; and the fused hits."""
+                     modes: tuple[str, ...] = MODES, prior: float = LEAF_PRIOR) -> tuple[dict, dict]:
+    """Recall@k of a same-leaf case (share of queries with one in the top k), per mode (fusion as the service runs
+    it: lifted by the classifier's likely leaves, `prior`; "fusion_text_only" without); and the fused hits."""
     distinct = {key_of(r): r["leaf"] for r in rows}
     weights = {}
     for r in rows:
@@ -96,12 +98,22 @@ def retrieval_recall(index: CaseIndex, rows: list[dict], analysed: Analysed, k: 
     for mode in modes:
         hit = 0
         for key, leaf in tqdm(distinct.items(), desc=f"retrieval ({mode})", unit="query", mininterval=2):
-            hits = index.search(f"{key[0]} {key[1]}".strip(), analysed.vectors[key], k, mode)
+            hits = index.search(f"{key[0]} {key[1]}".strip(), analysed.vectors[key], k, mode,
+                                dict(analysed.leaves[key]), prior)
             hit += weights[key] * any(h.case.leaf == leaf for h in hits)
             if mode == "fusion":
                 fused[key] = hits
         report[mode] = {f"recall@{k}": round(hit / len(rows), 4)}
     return report, fused
+
+
+def tuned_prior(index: CaseIndex, dev: list[dict], analysed: Analysed, slack: float = 0.002) -> dict:
+    """The smallest leaf prior whose dev recall@10 of fusion is within `slack` of the best (text similarity keeps
+    as much say as it can), and every prior's."""
+    by_prior = {p: retrieval_recall(index, dev, analysed, modes=("fusion",), prior=p)[0]["fusion"]["recall@10"]
+                for p in LEAF_PRIORS}
+    best = max(by_prior.values())
+    return {"dev_recall@10_by_prior": by_prior, "prior": min(p for p, r in by_prior.items() if r >= best - slack)}
 
 
 def query_latency(vectors: np.ndarray, texts: list[str], size: int = 100_000, queries: int = 500) -> dict:
@@ -191,8 +203,13 @@ def run_dispatch_eval(rows: list[dict], catalogue: Catalogue, classifier: Classi
     analysed = analyse(classifier, index_rows + dev + test)
     index, build = build_index(index_rows, analysed, f"classifier:{classifier.version}")
     report = {"model": classifier.version, "index": build, "queries": {"dev": len(dev), "test": len(test)}}
-    report["retrieval"], fused_test = retrieval_recall(index, test, analysed)
-    _, fused_dev = retrieval_recall(index, dev, analysed, modes=("fusion",))
+    tuning = tuned_prior(index, dev, analysed)
+    report["retrieval"], _ = retrieval_recall(index, test, analysed, prior=tuning["prior"])
+    # The units' vote reads the cases found by the text alone, as the service does (model.dispatch).
+    text_only, fused_test = retrieval_recall(index, test, analysed, modes=("fusion",), prior=0.0)
+    report["retrieval"]["fusion_text_only"] = text_only["fusion"]
+    report["retrieval"]["leaf_prior"] = tuning
+    _, fused_dev = retrieval_recall(index, dev, analysed, modes=("fusion",), prior=0.0)
     resolver = LocationResolver(catalogue.city)
     report["location"] = evaluate_locations(test, resolver)
     report["units"] = unit_report(catalogue, dev, test, analysed, {**fused_dev, **fused_test}, resolver)
