@@ -173,3 +173,30 @@ def test_intake_keeps_the_text_vector_and_topics_read_it_instead_of_embedding_ag
                               end=now + timedelta(days=1)) == {}
         report = insights.emerging_topics(session, now=now + timedelta(minutes=1), embedder=embedder)
     assert report.window_tickets == 3 and report.embedded == (3, 0)
+
+
+def test_advice_shows_cases_lifted_by_the_likely_leaves_and_votes_units_on_the_text_alone(advised, trained,
+                                                                                         demo_catalogue, monkeypatch):
+    from model.dispatch import DispatchAdvisor
+    from model.retrieval.cases import Case
+
+    _, _, classifier = advised
+    texts = trained[1]
+    index = CaseIndex(f"classifier:{classifier.version}", classifier.embed(["x"]).shape[1])
+    index.add([Case(f"c{i}", t.text, t.leaf, f"unit-{t.leaf}") for i, t in enumerate(texts)],
+              classifier.embed([t.text for t in texts]))
+    advisor = DispatchAdvisor(demo_catalogue, classifier, cases=lambda: index)
+    voted = []
+    recommend = advisor.recommender.recommend
+    monkeypatch.setattr(advisor.recommender, "recommend",
+                        lambda leaves, place, similar: voted.append([h.case.id for h in similar])
+                        or recommend(leaves, place, similar))
+    differing = 0
+    for text in texts[::7][:12]:
+        advice = advisor.advise(text.text, address=ADDRESS)
+        leaves = {p.leaf: p.score for p in advice.prediction.paths}
+        lifted = [h.case.id for h in index.search(text.text, advice.embedding, 10, "fusion", leaves)]
+        text_only = [h.case.id for h in index.search(text.text, advice.embedding, 10, "fusion")]
+        assert [h.case.id for h in advice.similar] == lifted and voted[-1] == text_only
+        differing += lifted != text_only
+    assert differing        # the two rankings differ on some texts, so the test tells them apart
