@@ -119,7 +119,6 @@ class LexicalLeaves:
     def kept_weights(self) -> int:
         return int(self.weights.nnz)
 
-
     def columns_for(self, leaves) -> np.ndarray:
         """Each of `leaves`' lexical column, -1 for a leaf this model does not know."""
         index = {leaf: i for i, leaf in enumerate(self.leaves)}

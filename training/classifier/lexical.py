@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.lexical import LexicalLeaves, mixed_log_probabilities
 from model.labels import softmax
+from model.lexical import LexicalLeaves, mixed_log_probabilities
 from model.tfidf import Vectoriser
 from training.classifier.calibration import fit_temperature
 from training.classifier.config import LexicalSection
