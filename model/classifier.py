@@ -136,8 +136,12 @@ class Classifier:
             raise ModelError(f"{self.directory}: {exc}") from None
 
     def encode(self, texts: list[str], titles: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        inputs = [self.meta["prefix"] + text for text in self.inputs(texts, titles)]
-        return pad([e.ids for e in self.tokenizer.encode_batch(inputs)], self.meta["pad_id"])
+        return self._encode(self.inputs(texts, titles))
+
+    def _encode(self, inputs: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids and mask of already prepared inputs (classifier_input), with the encoder's prefix."""
+        prefixed = [self.meta["prefix"] + text for text in inputs]
+        return pad([e.ids for e in self.tokenizer.encode_batch(prefixed)], self.meta["pad_id"])
 
     @property
     def embeds(self) -> bool:
@@ -150,11 +154,13 @@ class Classifier:
         return [out[f"level{i}"] for i in range(1, 5)], out.get(EMBEDDING_OUTPUT)
 
     def forward(self, texts: list[str], titles: list[str] | None = None) -> tuple[list[np.ndarray], np.ndarray | None]:
-        """(each level's logits, the embeddings or None) for any number of texts in their order: PASS_SIZE texts
-        of similar length per pass (little padding)."""
-        titles = titles or [""] * len(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]) + len(titles[i]))
-        passes = [self.run(*self.encode([texts[i] for i in chunk], [titles[i] for i in chunk]))
+        """(each level's logits, the embeddings or None) for any number of texts in their order."""
+        return self._forward(self.inputs(texts, titles))
+
+    def _forward(self, inputs: list[str]) -> tuple[list[np.ndarray], np.ndarray | None]:
+        """forward() on prepared inputs: PASS_SIZE inputs of similar length per pass (little padding)."""
+        order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]))
+        passes = [self.run(*self._encode([inputs[i] for i in chunk]))
                   for chunk in (order[s:s + PASS_SIZE] for s in range(0, max(len(order), 1), PASS_SIZE))]
         back = np.argsort(np.array(order, dtype=int))
         logits = [np.concatenate([p[0][level] for p in passes])[back] for level in range(len(passes[0][0]))]
@@ -192,8 +198,9 @@ class Classifier:
 
     def probabilities(self, texts: list[str], titles: list[str] | None = None, k: int = 3):
         """(top indices into self.leaves, their probabilities) for a batch."""
-        logits, embeddings = self.forward(texts, titles)
-        return self.top(logits, k, embeddings, self.inputs(texts, titles))
+        inputs = self.inputs(texts, titles)
+        logits, embeddings = self._forward(inputs)
+        return self.top(logits, k, embeddings, inputs)
 
     def embed(self, texts: list[str], titles: list[str] | None = None) -> np.ndarray:
         """L2-normalised text embeddings from the fine-tuned encoder (float32, one row per text)."""
@@ -210,8 +217,9 @@ class Classifier:
     def analyse(self, texts: list[str], titles: list[str] | None = None,
                 k: int = 3) -> tuple[list[Prediction], np.ndarray | None]:
         """Predictions and embeddings from one pass of the encoder (embeddings None for older exports)."""
-        logits, embeddings = self.forward(texts, titles)
-        return self._predictions(*self.top(logits, k, embeddings, self.inputs(texts, titles))), embeddings
+        inputs = self.inputs(texts, titles)
+        logits, embeddings = self._forward(inputs)
+        return self._predictions(*self.top(logits, k, embeddings, inputs)), embeddings
 
     def _predictions(self, top: np.ndarray, probs: np.ndarray) -> list[Prediction]:
         out = []
