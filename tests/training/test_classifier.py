@@ -241,3 +241,36 @@ def test_the_export_returns_the_normalised_pooled_text_beside_the_logits(trained
     assert np.allclose(vectors, torch.nn.functional.normalize(pooled, dim=-1).numpy(), atol=1e-4)
     predictions, again = onnx.analyse(sample, k=2)
     assert predictions == onnx.predict(sample, k=2) and np.allclose(again, vectors)
+
+
+def test_the_model_records_its_training_texts_and_eval_refuses_a_split_it_has_seen(trained, catalogue, tmp_path):
+    from training.classifier.config import DataSection
+    from training.classifier.data import (TRAINING_TEXTS_FILE, corpus_split, input_digest, model_inputs,
+                                          seen_in_training)
+    from training.evaluation.harness import run_eval
+
+    directory, texts = trained
+    meta = meta_of(directory)
+    splits = corpus_split(catalogue, DataSection.model_validate(meta["config"]["data"]), texts)
+    held_out = splits["test"] + splits["dev"]
+    assert seen_in_training(directory, splits["train"], meta["prefix"]) == len(splits["train"])
+    assert held_out and seen_in_training(directory, held_out, meta["prefix"]) == 0
+    summary = run_eval(directory, catalogue, tmp_path / "clean", with_baseline=False, latency_n=0)
+    assert summary["extra"]["held_out_checked"] is True
+    leaky = tmp_path / "leaky"
+    shutil.copytree(directory, leaky)
+    with (leaky / TRAINING_TEXTS_FILE).open("a", encoding="utf-8") as f:
+        f.write(input_digest(model_inputs(splits["test"][:1], meta["prefix"])[0]) + "\n")
+    with pytest.raises(ModelError, match=r"1 of the test and dev texts were in .* Retrain it"):
+        run_eval(leaky, catalogue, tmp_path / "leaky-out", with_baseline=False, latency_n=0)
+
+
+def test_a_retrained_model_records_its_parent_training_texts_too(tmp_path):
+    from training.classifier.data import TRAINING_TEXTS_FILE, input_digest, write_training_texts
+
+    parent, child = tmp_path / "parent", tmp_path / "child"
+    parent.mkdir(), child.mkdir()
+    write_training_texts(parent, ["query: 楼道灯坏了", "query: 路灯不亮"])
+    write_training_texts(child, ["query: 垃圾没人清"], parent)
+    recorded = set((child / TRAINING_TEXTS_FILE).read_text(encoding="utf-8").split())
+    assert recorded == {input_digest(t) for t in ("query: 楼道灯坏了", "query: 路灯不亮", "query: 垃圾没人清")}

@@ -2,6 +2,7 @@
 and length-grouped batches with dynamic padding."""
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,9 @@ from training.corpus.splits import SplitConfig, held_out_text_split
 from training.corpus.texts import HandText, load_texts
 
 SPLITS = ("train", "dev", "test")
+
+
+TRAINING_TEXTS_FILE = "training_texts.txt"   # in a model directory: digests of its training inputs
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,29 @@ def load_tokenizer(path: Path, max_length: int) -> Tokenizer:
 
 def model_inputs(examples: list[Example], prefix: str) -> list[str]:
     return [prefix + classifier_input(e.text, e.title) for e in examples]
+
+
+def input_digest(text: str) -> str:
+    """A short digest of one model input: what a model directory keeps to tell which texts it was trained on."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def write_training_texts(directory: Path, inputs, parent: Path | None = None) -> None:
+    """Record the digests of a model's training inputs, and those of the model it was retrained from."""
+    digests = {input_digest(text) for text in inputs}
+    if parent is not None and (parent / TRAINING_TEXTS_FILE).exists():
+        digests |= set((parent / TRAINING_TEXTS_FILE).read_text(encoding="utf-8").split())
+    (directory / TRAINING_TEXTS_FILE).write_text("\n".join(sorted(digests)) + "\n", encoding="utf-8")
+
+
+def seen_in_training(directory: Path, examples: list[Example], prefix: str) -> int | None:
+    """How many of the examples the model in `directory` was trained on (compared by model input); None when
+    the directory does not record its training texts (models exported before session 25)."""
+    path = directory / TRAINING_TEXTS_FILE
+    if not path.exists():
+        return None
+    trained = set(path.read_text(encoding="utf-8").split())
+    return sum(input_digest(text) in trained for text in model_inputs(examples, prefix))
 
 
 def to_dataset(examples: list[Example], labels: LabelSet, tokenizer: Tokenizer, prefix: str) -> Dataset:

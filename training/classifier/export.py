@@ -15,6 +15,7 @@ from model.classifier import EMBEDDING_OUTPUT, INT8_FILE, LABELS_FILE, META_FILE
 from model.labels import path_scores, top_paths
 from model.lexical import LEXICAL_FILE, LexicalLeaves
 from training.classifier.config import TrainConfig
+from training.classifier.data import write_training_texts
 
 OUTPUTS = ["level1", "level2", "level3", "level4", EMBEDDING_OUTPUT]
 
@@ -76,9 +77,11 @@ def parity(model, directory: Path, texts: list[str], calibration: dict, k: int =
 
 
 def export_model(prep, config: TrainConfig, directory: Path, *, version: str, calibration: dict,
-                 training: dict, created_at: datetime, lexical: LexicalLeaves | None = None) -> Path:
+                 training: dict, created_at: datetime, lexical: LexicalLeaves | None = None,
+                 parent: Path | None = None) -> Path:
     """Write everything into a staging directory, check parity, then move it into place. The lexical leaf model,
-    when given, is saved beside the graph (its mixture is in the calibration)."""
+    when given, is saved beside the graph (its mixture is in the calibration); the training texts recorded include
+    those of `parent`, the model a retraining started from."""
     staging = directory.with_name(directory.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "torch").mkdir(parents=True)
@@ -87,6 +90,7 @@ def export_model(prep, config: TrainConfig, directory: Path, *, version: str, ca
         write_int8(staging / MODEL_FILE, staging / INT8_FILE)
     prep.tokenizer.save(str(staging / TOKENIZER_FILE))
     prep.labels.save(staging / LABELS_FILE)
+    write_training_texts(staging, prep.datasets["train"]["input"], parent)
     if lexical is not None:
         lexical.save(staging / LEXICAL_FILE)
     torch.save(prep.model.state_dict(), staging / "torch" / "state.pt")

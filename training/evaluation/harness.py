@@ -10,9 +10,9 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from catalog import Catalogue
-from model.classifier import Classifier
+from model.classifier import Classifier, ModelError
 from training.classifier.config import DataSection
-from training.classifier.data import Example, corpus_split
+from training.classifier.data import Example, corpus_split, seen_in_training
 from training.evaluation.metrics import Predictions, evaluate
 
 K = 5
@@ -108,6 +108,11 @@ def run_eval(directory: Path, catalogue: Catalogue, out_dir: Path, *, side: str 
     splits = corpus_split(catalogue, data)
     if not splits[side]:
         raise ValueError(f"split {side!r} is empty for this model's data settings")
+    leaked = seen_in_training(directory, splits[side] + splits["dev"], classifier.meta["prefix"])
+    if leaked:
+        raise ModelError(f"{leaked} of the {side} and dev texts were in {classifier.version}'s training set: the texts "
+                         "changed since it was trained, so its held-out split is no longer held out. Retrain it "
+                         "(`jiesu train`), or evaluate it with the texts it was trained on")
     model_test = classifier_predictions(classifier, splits[side], desc=side)
     model_dev = classifier_predictions(classifier, splits["dev"], desc="dev")
     results = {"model": evaluate(model_test, model_dev)}
@@ -118,7 +123,8 @@ def run_eval(directory: Path, catalogue: Catalogue, out_dir: Path, *, side: str 
     extra = {"model_version": classifier.version, "split": side, "texts": len(splits[side]),
              "catalogue_version": catalogue.version, "training": classifier.meta["training"],
              "parity": classifier.meta.get("parity"), "config": classifier.meta["config"],
-             "mixture": classifier.mixture}
+             "mixture": classifier.mixture,
+             "held_out_checked": leaked is not None}   # False: an older model that does not record its texts
     if with_baseline:
         dev_b, test_b, fit_seconds = baseline_predictions(splits, side)
         results["tfidf_baseline"] = evaluate(test_b, dev_b)

@@ -193,7 +193,7 @@ def retrain(*, home: Path, catalogue: Catalogue, current: Path, decisions: list[
                 "examples": {side: len(ds) for side, ds in datasets.items()}}
     try:
         export_model(prep, config, directory, version=version, calibration=calibration, training=training,
-                     created_at=now, lexical=lexical)
+                     created_at=now, lexical=lexical, parent=current)
         new = Classifier(directory, catalogue=catalogue)
         new.meta["calibration"]["leaf_thresholds"] = _record_thresholds(directory, leaf_thresholds(new, splits["dev"],
                                                                                                    config))
