@@ -19,8 +19,6 @@ from training.corpus.splits import SplitConfig, held_out_text_split
 from training.corpus.texts import HandText, load_texts
 
 SPLITS = ("train", "dev", "test")
-
-
 TRAINING_TEXTS_FILE = "training_texts.txt"   # in a model directory: digests of its training inputs
 
 
