@@ -140,13 +140,17 @@ def eval_dispatch(out: Annotated[Optional[Path], typer.Option("--out", help="Def
                   repeats: Annotated[bool, typer.Option(help="Replay the history for repeat detection.")] = True
                   ) -> None:
     """Similar-case recall, location and unit accuracy on the generated history (held-out texts as queries)."""
+    from model.classifier import ModelError
     from training.evaluation.dispatch import run_dispatch_eval, write_dispatch_report
 
     settings = settings_for(None)
     catalogue = open_catalogue(None)
     rows = _history(settings)
-    report = run_dispatch_eval(rows, catalogue, _classifier(settings, catalogue), limit=limit, latency=latency,
-                               repeats=repeats)
+    try:
+        report = run_dispatch_eval(rows, catalogue, _classifier(settings, catalogue), limit=limit, latency=latency,
+                                   repeats=repeats)
+    except ModelError as exc:
+        raise fail(str(exc), EXIT_INVALID) from None
     echo_json({"report": str(write_dispatch_report(report, out or settings.home / "eval" / "dispatch")), **report})
 
 

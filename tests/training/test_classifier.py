@@ -274,3 +274,18 @@ def test_a_retrained_model_records_its_parent_training_texts_too(tmp_path):
     write_training_texts(child, ["query: 垃圾没人清"], parent)
     recorded = set((child / TRAINING_TEXTS_FILE).read_text(encoding="utf-8").split())
     assert recorded == {input_digest(t) for t in ("query: 楼道灯坏了", "query: 路灯不亮", "query: 垃圾没人清")}
+
+
+def test_the_dispatch_eval_refuses_a_history_whose_queries_the_model_was_trained_on(trained, catalogue):
+    from training.classifier.config import DataSection
+    from training.classifier.data import corpus_split
+    from training.evaluation.dispatch import check_held_out
+
+    directory, texts = trained
+    classifier = Classifier(directory, catalogue_version=catalogue.version)
+    splits = corpus_split(catalogue, DataSection.model_validate(meta_of(directory)["config"]["data"]), texts)
+    rows = [{"title": e.title, "text": e.text} for e in splits["test"] + splits["dev"]]
+    assert check_held_out(classifier, rows) is True
+    leaked = rows + [{"title": e.title, "text": e.text} for e in splits["train"][:3]]
+    with pytest.raises(ModelError, match=r"3 of the history's .* Generate the history again"):
+        check_held_out(classifier, leaked)

@@ -13,7 +13,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from catalog import Catalogue
-from model.classifier import Classifier
+from model.classifier import Classifier, ModelError
 from model.recommend import place_of
 from model.location import LocationResolver
 from model.recommend import Place, UnitRecommender
@@ -21,6 +21,7 @@ from model.retrieval.cases import LEAF_PRIOR, MODES, Case, CaseIndex
 from model.retrieval.dense import DenseIndex
 from model.retrieval.embed import distinct_batches
 from model.retrieval.lexical import LexicalIndex
+from training.classifier.data import Example, seen_in_training
 from training.evaluation.location import evaluate_locations
 from training.evaluation.metrics import precision_at_threshold, threshold_for_precision
 from training.evaluation.repeats import evaluate_repeats
@@ -60,6 +61,18 @@ def analyse(classifier: Classifier, rows: list[dict]) -> Analysed:
 
 def key_of(row: dict) -> tuple[str, str]:
     return row.get("title") or "", row["text"]
+
+
+def check_held_out(classifier: Classifier, rows: list[dict]) -> bool:
+    """Refuse queries whose texts the model was trained on (a history generated after the texts changed); False
+    when the model directory does not record its training texts, True when checked."""
+    distinct = [Example(text, title, "") for title, text in {key_of(r) for r in rows}]
+    seen = seen_in_training(classifier.directory, distinct, classifier.meta["prefix"])
+    if seen:
+        raise ModelError(f"{seen} of the history's {len(distinct)} dev and test texts were in {classifier.version}'s "
+                         "training set: the history or the model was made from other texts. Generate the history "
+                         "again (`jiesu data generate`) from the texts the model was trained on, or retrain it")
+    return seen is not None
 
 
 def build_index(rows: list[dict], analysed: Analysed, encoder: str) -> tuple[CaseIndex, dict]:
@@ -200,9 +213,11 @@ def run_dispatch_eval(rows: list[dict], catalogue: Catalogue, classifier: Classi
     index_rows = [r for r in rows if r["split_text"] == "train" and r["status"] == CLOSED]
     dev = [r for r in rows if r["split_text"] == "dev"][:limit]
     test = [r for r in rows if r["split_text"] == "test"][:limit]
+    held_out_checked = check_held_out(classifier, dev + test)
     analysed = analyse(classifier, index_rows + dev + test)
     index, build = build_index(index_rows, analysed, f"classifier:{classifier.version}")
-    report = {"model": classifier.version, "index": build, "queries": {"dev": len(dev), "test": len(test)}}
+    report = {"model": classifier.version, "index": build, "queries": {"dev": len(dev), "test": len(test)},
+              "held_out_checked": held_out_checked}
     tuning = tuned_prior(index, dev, analysed)
     report["retrieval"], _ = retrieval_recall(index, test, analysed, prior=tuning["prior"])
     # The units' vote reads the cases found by the text alone, as the service does (model.dispatch).
