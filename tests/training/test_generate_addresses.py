@@ -92,6 +92,13 @@ def test_traditional_text_names_its_place_too(demo):
     assert (place.district.code, place.street.code) == ("HP", "HP01")
 
 
+def test_a_traditional_text_names_the_same_district_and_street_as_its_simplified_form(demo):
+    gazetteer = Gazetteer(demo.city)
+    district, street = gazetteer.mentioned("和平區渾河灣街道有人佔道經營")
+    assert (district.code, street.code) == ("HP", "HP04")
+    assert gazetteer.mentioned("和平區") == gazetteer.mentioned("和平区")
+
+
 def test_evaluate_locations_on_handmade_rows(demo):
     row = lambda text, address, fmt, district, street: {  # noqa: E731
         "title": "", "text": text, "address": address, "address_format": fmt, "district": district, "street": street}

@@ -7,7 +7,6 @@ import pytest
 from catalog import load_catalogue
 from training.corpus.splits import held_out_text_split
 from training.corpus.texts import catalogue_texts
-from model.text import to_simplified
 from training.generate.events import EVENTS
 from training.generate.places import Gazetteer
 from training.generate.report import history_report
@@ -109,7 +108,7 @@ def _names_its_street(demo):
     gazetteer = Gazetteer(demo.city)
 
     def names(row: dict) -> bool:
-        street = gazetteer.mentioned(to_simplified(f"{row['title']}\n{row['text']}".strip()))[1]
+        street = gazetteer.mentioned(f"{row['title']}\n{row['text']}".strip())[1]
         return street is not None and street.code == row["street"]
     return names
 

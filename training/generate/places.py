@@ -109,6 +109,8 @@ class Gazetteer:
         self.district_of = {d.code: d for d in self.districts}
 
     def mentioned(self, text: str) -> tuple[District | None, Street | None]:
+        """The district and street a text names, traditional characters folded first (和平區 names 和平区)."""
+        text = to_simplified(text)
         district = next((d for d in self.districts if d.name in text), None)
         for name, street in self.streets_by_name:
             if name in text and (district is None or street.district_code == district.code):
@@ -116,7 +118,7 @@ class Gazetteer:
         return district, None
 
     def place_for(self, text: str, rng: random.Random) -> Place:
-        text = to_simplified(text)   # 和平區 names 和平区 too
+        text = to_simplified(text)   # for the community names below
         district, street = self.mentioned(text)
         if district is None:
             district = rng.choices(self.districts, weights=self.weights)[0]

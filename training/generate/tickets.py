@@ -13,7 +13,6 @@ from tqdm import tqdm
 from catalog import Catalogue, Node
 from catalog.deadlines import TZ, is_working_day
 from catalog.rules import TimeLimitKind, UnitRule
-from model.text import to_simplified
 from training.corpus.texts import HandText, Style
 from training.generate.events import EVENTS, Event, event_leaves, event_street
 from training.generate.places import Gazetteer, Place
@@ -246,7 +245,7 @@ class HistoryGenerator:
         for row in sorted(rows, key=lambda r: (r["received_at"], r["caller_id"])):
             place, text = self.origins[(row["received_at"], row["caller_id"])]
             keys = [(row["leaf"], "spot", s) for s in place.named_spots] if self._place_bound(row["leaf"]) else []
-            if self.gazetteer.mentioned(to_simplified(text.text))[1] is not None:
+            if self.gazetteer.mentioned(text.text)[1] is not None:
                 keys.append((row["text_id"], "street", row["street"]))     # the text itself names the place
             now = datetime.fromisoformat(row["received_at"])
             earlier = [latest[k] for k in keys if k in latest
