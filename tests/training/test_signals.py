@@ -1,7 +1,9 @@
 """The urgency / risk / multi-issue texts: the committed files are valid, and every broken rule is reported."""
+import numpy as np
 import pytest
 
 from training.corpus.signals import SignalsError, load_signals, summary
+from training.signals.fit import RECALL_CONFIDENCE, choose_threshold, recall_lower_bound
 
 GOOD = """
 - id: t-1
@@ -103,3 +105,29 @@ def test_the_signal_split_refuses_a_share_outside_zero_to_one():
 
     with pytest.raises(ValueError, match="share"):
         held_out_split(_texts(range(3)), share=1.0)
+
+
+def _scored(positives: int, negatives: int) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities where positives and negatives interleave evenly: every lower threshold adds both."""
+    y = np.r_[np.ones(positives, dtype=int), np.zeros(negatives, dtype=int)]
+    order = np.argsort(np.r_[np.linspace(0, 1, positives), np.linspace(0, 1, negatives)], kind="stable")
+    probabilities = np.empty(len(y))
+    probabilities[order] = np.linspace(1, 0, len(y))
+    return probabilities, y
+
+
+def test_a_threshold_keeps_the_recall_target_with_confidence_not_just_on_the_texts_it_was_chosen_on():
+    probabilities, y = _scored(250, 750)
+    bare = choose_threshold(probabilities, y, (0.90, 0.80), confidence=0.5)
+    sure = choose_threshold(probabilities, y, (0.90, 0.80))
+    assert bare["recall"] == pytest.approx(0.90, abs=0.005) and bare["recall_lower_bound"] == bare["recall"]
+    assert sure["threshold"] < bare["threshold"]
+    assert sure["recall_lower_bound"] >= 0.90 > float(recall_lower_bound(np.array([sure["recall"] - 0.004]), 250,
+                                                                          RECALL_CONFIDENCE)[0])
+    assert 0.91 < sure["recall"] < 0.94
+
+
+def test_with_too_few_positives_for_the_confidence_the_lowest_threshold_flags_everything():
+    probabilities, y = _scored(5, 20)
+    chosen = choose_threshold(probabilities, y, (0.98, 0.85))
+    assert chosen["threshold"] == probabilities.min() and chosen["recall"] == 1.0
