@@ -14,9 +14,10 @@ from model.retrieval.lexical import LexicalIndex
 MODES = ("dense", "lexical", "fusion")
 RRF_K = 60            # reciprocal-rank fusion constant (Cormack et al.); ranks beyond ~100 barely count
 CANDIDATES = 50       # how deep each retriever is read before fusion
-LEAF_PRIOR = 0.02     # fusion: a case gains this × the classifier's probability of its leaf: the smallest prior
-                      # within 0.2 points of the best dev recall@10 (eval/RESULTS.md, session 24); the reciprocal-rank
-                      # scores it is added to are at most 2 / 61 ≈ 0.033
+LEAF_PRIOR = 0.01     # fusion: a case gains this × the classifier's probability of its leaf: the smallest prior
+                      # within 0.2 points of the best dev recall@10 for the default model (eval/RESULTS.md, sessions
+                      # 25 and 27; 0.02 for session 24's quick model); the reciprocal-rank scores it is added to are
+                      # at most 2 / 61 ≈ 0.033
 MANIFEST, CASES_FILE = "manifest.json", "cases.jsonl"
 
 
