@@ -49,6 +49,8 @@ def train(source: Annotated[str, typer.Option(help="Embedding: base (the base en
           epochs: Annotated[int, typer.Option(min=1, help="Fine-tuning epochs.")] = 4,
           folds: Annotated[int, typer.Option(min=2, help="Fine-tuning: cross-fitted models whose out-of-fold "
                                              "scores calibrate the served one.")] = 3,
+          train_layers: Annotated[int, typer.Option(min=0, help="Fine-tuning: only the top N encoder layers learn; "
+                                                    "the layers below are run once per text (0: all learn).")] = 0,
           current: Annotated[bool, typer.Option("--current/--no-current", help="Make the new model current.")] = True,
           catalog: Annotated[Optional[Path], typer.Option("--catalog")] = None) -> None:
     """Fit calibrated heads on the training side of the signal texts, export them under $JIESU_HOME/signals."""
@@ -68,11 +70,12 @@ def train(source: Annotated[str, typer.Option(help="Embedding: base (the base en
     config = SignalConfig(source=source, base_path=str(base or ""), classifier=_classifier_dir(settings, classifier),
                           layers=pooled, c=c, seed=seed, rule_features=rule_features, rule_boost=rule_boost,
                           lexical=lexical,
-                          fine_tune=FineTuneConfig(epochs=epochs, folds=folds) if fine_tune else None)
+                          fine_tune=FineTuneConfig(epochs=epochs, folds=folds, train_layers=train_layers)
+                          if fine_tune else None)
     try:
         directory = train_signals(config, home=settings.home, catalogue=open_catalogue(catalog),
                                   make_it_current=current)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ValueError) as exc:      # no base or classifier; settings the texts cannot take
         raise fail(str(exc), EXIT_INVALID) from None
     meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
     echo_json({"model": str(directory), "version": meta["version"], "current": current,

@@ -117,3 +117,83 @@ def test_each_label_weighs_the_member_that_ranks_it_better():
     half = rng.normal(size=200)
     first, second = y + half, y - half                                 # each alone is noisy; their sum is exact
     assert _choose_weight(first, second, y) == 0.5
+
+
+@pytest.fixture(scope="module")
+def three_layer_base(tmp_path_factory, demo_catalogue):
+    pytest.importorskip("torch")
+    from tests.ml_factories import tiny_base
+    from tests.signal_factories import few_texts
+
+    texts = few_texts(demo_catalogue)
+    base = tiny_base(tmp_path_factory.mktemp("three-layers"), [t.text for t in texts] + ["query: "], layers=3)
+    return base, texts
+
+
+def test_the_cached_frozen_layers_give_the_embedding_the_whole_encoder_gives(three_layer_base):
+    from training.signals.bottom import bottom_states, top_pool
+    from training.signals.embed import BaseEmbedder
+
+    base, texts = three_layer_base
+    embedder = BaseEmbedder(base, (2, 3), 64)
+    inputs = [embedder.prefix + model_text(t.text) for t in texts[:12]]
+    bottom = bottom_states(embedder, inputs, depth=2, progress=False)
+    assert [s.shape[0] for s in bottom.states] == [len(embedder.tokenizer(t, truncation=True, max_length=64)
+                                                       ["input_ids"]) for t in inputs]
+    import torch
+
+    with torch.inference_mode():
+        cached = top_pool(embedder, bottom, np.arange(12)).numpy()
+    assert np.allclose(cached, embedder.encode([model_text(t.text) for t in texts[:12]]), atol=1e-5)
+
+
+def test_fine_tuning_the_top_layers_leaves_the_bottom_as_the_base_built_it(three_layer_base):
+    import torch
+
+    from training.signals.data import labels_of
+    from training.signals.embed import BaseEmbedder
+    from training.signals.finetune import FineTuneConfig, fine_tune, head_scores
+
+    base, texts = three_layer_base
+    embedder, untouched = BaseEmbedder(base, (3,), 64), BaseEmbedder(base, (3,), 64)
+    words = [t.text for t in texts]
+    hits = np.zeros((len(texts), 0), np.float32)
+    config = FineTuneConfig(epochs=20, batch_size=8, lr_encoder=5e-3, lr_head=5e-2, folds=2, train_layers=1)
+    head = fine_tune(embedder, words, labels_of(texts), hits, config, seed=7, progress=False)
+    layers, before = embedder.model.encoder.layer, untouched.model.encoder.layer
+    assert all(torch.equal(a, b) for a, b in zip(layers[:2].state_dict().values(), before[:2].state_dict().values()))
+    assert all(torch.equal(a, b) for a, b in zip(embedder.model.embeddings.state_dict().values(),
+                                                untouched.model.embeddings.state_dict().values()))
+    assert not all(torch.equal(a, b) for a, b in zip(layers[2].state_dict().values(), before[2].state_dict().values()))
+    scores = head_scores(embedder, head, words, hits, config)           # every layer run from the tokens
+    assert scores.shape == (len(texts), len(LABELS))
+    learned = [auc(scores[:, j], labels_of(texts)[:, j]) for j in range(len(LABELS))]
+    assert min(learned) > 0.8 and np.mean(learned) > AUC, learned      # one random layer learning: 0.5 unlearnt
+
+
+def test_the_top_layers_cannot_be_fine_tuned_under_a_frozen_pooled_layer(three_layer_base):
+    from training.signals.bottom import frozen_depth
+    from training.signals.embed import BaseEmbedder
+    from training.signals.finetune import FineTuneConfig
+
+    base, _ = three_layer_base
+    with pytest.raises(ValueError, match="keeps layers 1–2 frozen, but the embedding pools layer 1"):
+        frozen_depth(BaseEmbedder(base, (1, 3), 64), 1)
+    assert frozen_depth(BaseEmbedder(base, (3,), 64), 1) == 2
+    assert frozen_depth(BaseEmbedder(base, (3,), 64), 0) == 0 == frozen_depth(BaseEmbedder(base, (3,), 64), 5)
+    with pytest.raises(ValueError, match="train_layers must be 0"):
+        FineTuneConfig(train_layers=-1)
+
+
+def test_the_command_refuses_top_layers_under_a_frozen_pooled_layer_before_training(monkeypatch, tmp_path,
+                                                                                   three_layer_base):
+    from typer.testing import CliRunner
+
+    from serving.cli import app
+
+    monkeypatch.setenv("JIESU_HOME", str(tmp_path))
+    base, _ = three_layer_base
+    result = CliRunner().invoke(app, ["signals", "train", "--fine-tune", "--train-layers", "1", "--layers", "2,3",
+                                      "--base", str(base), "--no-lexical"])
+    assert result.exit_code != 0 and "pool only layers above 2" in result.output
+    assert not (tmp_path / "signals").exists() or not any((tmp_path / "signals").glob("signals-*"))

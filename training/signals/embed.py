@@ -24,7 +24,7 @@ def pool(hidden_states, attention_mask, layers: tuple[int, ...]):
     """Mean-pool each listed layer over the mask, L2-normalise each, concatenate, and scale back to unit length."""
     import torch
 
-    mask = attention_mask.unsqueeze(-1).to(hidden_states[0].dtype)
+    mask = attention_mask.unsqueeze(-1).to(hidden_states[layers[0]].dtype)
     pooled = [torch.nn.functional.normalize((hidden_states[n] * mask).sum(1) / mask.sum(1).clamp(min=1), dim=-1)
               for n in layers]
     return torch.cat(pooled, dim=-1) / len(layers) ** 0.5

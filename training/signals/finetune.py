@@ -12,6 +12,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from model.signals.learned import LABELS, model_text
+from training.signals.bottom import BottomStates, bottom_states, freeze_bottom, frozen_depth, top_pool
 from training.signals.fit import TARGETS, choose_threshold, platt, sigmoid
 
 BUCKET = 8       # batches whose texts are sorted by length together
@@ -29,11 +30,14 @@ class FineTuneConfig:
     scale: float = 8.0           # the head reads the unit-length embedding times this
     max_positive_weight: float = 10.0
     frozen_layers: tuple[int, ...] = (6, 12)   # the frozen encoder's pooled layers served beside it; () for none
+    train_layers: int = 0        # only the top N encoder layers learn, the ones below computed once (0: all learn)
 
     def __post_init__(self):
         for name in ("epochs", "batch_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"fine-tuning {name} must be at least 1, not {getattr(self, name)}")
+        if self.train_layers < 0:
+            raise ValueError(f"fine-tuning train_layers must be 0 (every layer) or more, not {self.train_layers}")
         if self.folds < 2:
             raise ValueError(f"fine-tuning needs at least 2 folds to calibrate its scores, not {self.folds}")
 
@@ -45,11 +49,37 @@ def _positive_weights(labels: np.ndarray, cap: float):
     return torch.tensor(np.minimum((1 - share) / share, cap), dtype=torch.float32)
 
 
-def _head_input(embedder, batch: dict, hits, config: FineTuneConfig):
+def _pooled(embedder, inputs: list[str], chosen, bottom: BottomStates | None):
+    """The embedding of the chosen texts: from their cached frozen layers when there are some, else from the
+    tokens through every layer."""
+    if bottom is not None:
+        return top_pool(embedder, bottom, chosen)
+    batch = embedder.tokenizer([inputs[i] for i in chosen], padding=True, truncation=True,
+                               max_length=embedder.max_length, return_tensors="pt")
+    return embedder.forward(batch["input_ids"], batch["attention_mask"])
+
+
+def _head_input(pooled, hits, config: FineTuneConfig):
     import torch
 
-    pooled = embedder.forward(batch["input_ids"], batch["attention_mask"]) * config.scale
+    pooled = pooled * config.scale
     return torch.cat([pooled, hits], dim=1) if hits.shape[1] else pooled
+
+
+def _inputs(embedder, texts: list[str]) -> list[str]:
+    return [embedder.prefix + model_text(t) for t in texts]
+
+
+def _bottom_for(embedder, texts: list[str], config: FineTuneConfig, bottom: BottomStates | None,
+                progress: bool) -> BottomStates | None:
+    """The cached frozen layers of these texts when only the top layers learn (frozen from here on), else None."""
+    depth = frozen_depth(embedder, config.train_layers)
+    if not depth:
+        return None
+    freeze_bottom(embedder.model, depth)
+    if bottom is not None and bottom.depth == depth and len(bottom.states) == len(texts):
+        return bottom
+    return bottom_states(embedder, _inputs(embedder, texts), depth, progress)
 
 
 def _batches(lengths: np.ndarray, size: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -65,17 +95,20 @@ def _batches(lengths: np.ndarray, size: int, rng: np.random.Generator) -> list[n
 
 
 def fine_tune(embedder, texts: list[str], labels: np.ndarray, hits: np.ndarray, config: FineTuneConfig, *,
-              seed: int, progress: bool = True, desc: str = "fine-tuning"):
+              seed: int, progress: bool = True, desc: str = "fine-tuning", bottom: BottomStates | None = None):
     """Fine-tune `embedder.model` in place on texts (the model's view of each) and their labels [n, LABELS], with
-    the pattern-hit columns `hits` [n, r] beside the embedding; returns the trained head (torch Linear)."""
+    the pattern-hit columns `hits` [n, r] beside the embedding; returns the trained head (torch Linear). With
+    `config.train_layers`, only the top layers learn; `bottom` may bring the texts' frozen layers already run."""
     import torch
     from transformers import get_linear_schedule_with_warmup
 
     torch.manual_seed(seed)
-    inputs = [embedder.prefix + model_text(t) for t in texts]
+    inputs = _inputs(embedder, texts)
+    bottom = _bottom_for(embedder, texts, config, bottom, progress)
     dimensions = embedder.model.config.hidden_size * len(embedder.layers) + hits.shape[1]
     head = torch.nn.Linear(dimensions, labels.shape[1])
-    optimiser = torch.optim.AdamW([{"params": embedder.model.parameters(), "lr": config.lr_encoder},
+    learning = [p for p in embedder.model.parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW([{"params": learning, "lr": config.lr_encoder},
                                    {"params": head.parameters(), "lr": config.lr_head}],
                                   weight_decay=config.weight_decay)
     batches = -(-len(inputs) // config.batch_size)
@@ -89,9 +122,7 @@ def fine_tune(embedder, texts: list[str], labels: np.ndarray, hits: np.ndarray, 
     with tqdm(total=steps, desc=desc, unit="batch", disable=not progress, mininterval=2) as bar:
         for _ in range(config.epochs):
             for chosen in _batches(lengths, config.batch_size, rng):
-                batch = embedder.tokenizer([inputs[i] for i in chosen], padding=True, truncation=True,
-                                           max_length=embedder.max_length, return_tensors="pt")
-                logits = head(_head_input(embedder, batch, extra[chosen], config))
+                logits = head(_head_input(_pooled(embedder, inputs, chosen, bottom), extra[chosen], config))
                 loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, targets[chosen],
                                                                             pos_weight=weights)
                 optimiser.zero_grad()
@@ -104,18 +135,18 @@ def fine_tune(embedder, texts: list[str], labels: np.ndarray, hits: np.ndarray, 
     return head.eval()
 
 
-def head_scores(embedder, head, texts: list[str], hits: np.ndarray, config: FineTuneConfig) -> np.ndarray:
-    """The head's decision values [texts, labels] for texts the model may not have seen."""
+def head_scores(embedder, head, texts: list[str], hits: np.ndarray, config: FineTuneConfig,
+                bottom: BottomStates | None = None) -> np.ndarray:
+    """The head's decision values [texts, labels] for texts the model may not have seen (`bottom`: their frozen
+    layers already run, when only the top layers were fine-tuned)."""
     import torch
 
-    rows = []
+    rows, inputs = [], _inputs(embedder, texts)
     with torch.inference_mode():
         for start in range(0, len(texts), 32):
-            batch = embedder.tokenizer([embedder.prefix + model_text(t) for t in texts[start:start + 32]],
-                                       padding=True, truncation=True, max_length=embedder.max_length,
-                                       return_tensors="pt")
-            extra = torch.tensor(hits[start:start + 32], dtype=torch.float32)
-            rows.append(head(_head_input(embedder, batch, extra, config)).numpy())
+            chosen = np.arange(start, min(start + 32, len(texts)))
+            extra = torch.tensor(hits[chosen], dtype=torch.float32)
+            rows.append(head(_head_input(_pooled(embedder, inputs, chosen, bottom), extra, config)).numpy())
     return np.concatenate(rows) if rows else np.zeros((0, len(LABELS)))
 
 
@@ -132,27 +163,44 @@ def folds_of(labels: np.ndarray, folds: int, seed: int) -> list[np.ndarray]:
     return [held for _, held in splitter.split(np.zeros(len(key)), key)]
 
 
+def _subset(bottom: BottomStates | None, indices) -> BottomStates | None:
+    return None if bottom is None else bottom.subset(indices)
+
+
 def cross_fitted_scores(new_embedder, texts: list[str], labels: np.ndarray, hits: np.ndarray,
-                        config: FineTuneConfig, *, seed: int, progress: bool = True) -> np.ndarray:
+                        config: FineTuneConfig, *, seed: int, progress: bool = True,
+                        bottom: BottomStates | None = None) -> np.ndarray:
     """Each training text's decision values from an encoder fine-tuned without its fold."""
     scores = np.zeros(labels.shape, dtype=np.float64)
     for k, held in enumerate(folds_of(labels, config.folds, seed)):
         kept = np.setdiff1d(np.arange(len(texts)), held)
         embedder = new_embedder()
         head = fine_tune(embedder, [texts[i] for i in kept], labels[kept], hits[kept], config, seed=seed + k,
-                         progress=progress, desc=f"fold {k + 1}/{config.folds}")
-        scores[held] = head_scores(embedder, head, [texts[i] for i in held], hits[held], config)
+                         progress=progress, desc=f"fold {k + 1}/{config.folds}", bottom=_subset(bottom, kept))
+        scores[held] = head_scores(embedder, head, [texts[i] for i in held], hits[held], config,
+                                   _subset(bottom, held))
     return scores
+
+
+def shared_bottom(new_embedder, texts: list[str], config: FineTuneConfig, progress: bool) -> BottomStates | None:
+    """The frozen layers' states of every text, run once for all the folds and the final model (None when every
+    layer learns)."""
+    embedder = new_embedder()
+    depth = frozen_depth(embedder, config.train_layers)
+    return bottom_states(embedder, _inputs(embedder, texts), depth, progress) if depth else None
 
 
 def fine_tuned_heads(new_embedder, texts: list[str], labels: np.ndarray, hits: np.ndarray, config: FineTuneConfig,
                      *, seed: int, progress: bool = True):
     """(the served embedder, arrays for heads.npz, the out-of-fold report per label, seconds per stage)."""
     started = time.monotonic()
-    scores = cross_fitted_scores(new_embedder, texts, labels, hits, config, seed=seed, progress=progress)
+    bottom = shared_bottom(new_embedder, texts, config, progress)
+    scores = cross_fitted_scores(new_embedder, texts, labels, hits, config, seed=seed, progress=progress,
+                                 bottom=bottom)
     crossed = time.monotonic()
     embedder = new_embedder()
-    head = fine_tune(embedder, texts, labels, hits, config, seed=seed, progress=progress, desc="final model")
+    head = fine_tune(embedder, texts, labels, hits, config, seed=seed, progress=progress, desc="final model",
+                     bottom=bottom)
     weights = head.weight.detach().numpy().astype(np.float32)
     dimensions = weights.shape[1] - hits.shape[1]
     calibration, thresholds, report = [], [], {}
