@@ -37,7 +37,6 @@ def test_decoding_only_returns_existing_paths_even_when_levels_disagree():
 
 
 def test_temperature_flattens_and_mask_excludes_leaves():
-    ls = labels()
     scores = np.array([[0.0, -1.0, -2.0, -3.0]])
     _, sharp = top_paths(scores, 0.5, 1)
     _, flat = top_paths(scores, 4.0, 1)

@@ -98,3 +98,23 @@ def svc(tmp_path, database_url, clock):
         service.add(unit, Role.UNIT, unit)
     yield service
     app.state.engine.dispose()
+
+
+@pytest.fixture
+def advised(tmp_path, database_url, clock, trained):
+    """A service whose current model is the tiny trained one (dispatch advice, corrections, auto-dispatch)."""
+    import shutil
+
+    pytest.importorskip("onnxruntime")
+    from model.classifier import Classifier
+    from model.registry import Registry
+
+    directory = shutil.copytree(trained[0], tmp_path / "models" / trained[0].name)
+    Registry.under(tmp_path).promote(directory.name, by="test", reason="advice tests", at=clock())
+    upgrade(database_url)
+    app = create_app(Settings(home=tmp_path, catalogue_dir=DEFAULT_DATA_DIR, database_url=database_url), clock=clock)
+    service = Service(app, clock)
+    service.add("agent", Role.AGENT)
+    service.add("unit", Role.UNIT, "urban_mgmt")
+    yield service, tmp_path, Classifier(directory)
+    app.state.engine.dispose()

@@ -7,7 +7,6 @@ pytest.importorskip("onnxruntime")
 from model.location import LocationResolver  # noqa: E402
 from serving.autodispatch import service  # noqa: E402
 from serving.tickets.states import Role  # noqa: E402
-from tests.serving.test_dispatch_advice import advised  # noqa: E402,F401 — the fixture
 
 LEAF = "010106"     # 生活垃圾乱堆乱倒: 属地 street, 直派, co-handler 市城市管理局
 STREET_LEAVES = {"010101", "010105", "010106"}   # the tiny model's leaves whose lead is the street (属地)

@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 from serving.cli import app as cli
 from serving.corrections.models import ShadowPrediction
 from serving.tickets.states import Role
-from tests.serving.test_dispatch_advice import advised  # noqa: F401 — the fixture
 
 HEAT_TEXT = "家里暖气片一直不热，室温只有十四度，老人孩子都冻感冒了，请供热公司尽快来看看。"
 OTHER_LEAF = "010101"

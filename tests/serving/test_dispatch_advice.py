@@ -1,6 +1,5 @@
 """Dispatch advice in the service, on SQLite and PostgreSQL with a tiny trained model: stored at intake, served
 by POST /api/v1/advice, and the case index built from closed tickets and grown as more close."""
-import shutil
 from datetime import datetime, timedelta
 
 import pytest
@@ -9,8 +8,6 @@ pytest.importorskip("onnxruntime")
 
 from catalog.deadlines import TZ  # noqa: E402
 from catalog.load import DEFAULT_DATA_DIR  # noqa: E402
-from model.classifier import Classifier  # noqa: E402
-from model.registry import Registry  # noqa: E402
 from model.retrieval.cases import CaseIndex, index_dir  # noqa: E402
 from model.retrieval.embed import ClassifierEmbedder  # noqa: E402
 from serving.app import create_app  # noqa: E402
@@ -24,20 +21,6 @@ from training.corpus.texts import load_texts  # noqa: E402
 from training.generate.tickets import GeneratorConfig, HistoryGenerator  # noqa: E402
 
 ADDRESS = "和平区太原街街道太原街社区12号楼3单元"
-
-
-@pytest.fixture
-def advised(tmp_path, database_url, clock, trained):
-    """A service whose current model is the tiny trained one."""
-    directory = shutil.copytree(trained[0], tmp_path / "models" / trained[0].name)
-    Registry.under(tmp_path).promote(directory.name, by="test", reason="advice tests", at=clock())
-    upgrade(database_url)
-    app = create_app(Settings(home=tmp_path, catalogue_dir=DEFAULT_DATA_DIR, database_url=database_url), clock=clock)
-    service = Service(app, clock)
-    service.add("agent", Role.AGENT)
-    service.add("unit", Role.UNIT, "urban_mgmt")
-    yield service, tmp_path, Classifier(directory)
-    app.state.engine.dispose()
 
 
 def history(demo_catalogue, tickets: int, seed: int) -> list[dict]:

@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from serving.analytics.spikes import SpikePolicy, daily_matrix, detect, seasonal_outlook
+from serving.analytics.spikes import daily_matrix, detect, seasonal_outlook
 
 START = date(2024, 11, 1)
 DAYS = 760
