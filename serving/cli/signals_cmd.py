@@ -51,6 +51,8 @@ def train(source: Annotated[str, typer.Option(help="Embedding: base (the base en
                                              "scores calibrate the served one.")] = 3,
           train_layers: Annotated[int, typer.Option(min=0, help="Fine-tuning: only the top N encoder layers learn; "
                                                     "the layers below are run once per text (0: all learn).")] = 0,
+          lr_encoder: Annotated[float, typer.Option(min=1e-7, max=1e-2, help="Fine-tuning: the encoder's "
+                                                    "learning rate.")] = 4e-5,
           current: Annotated[bool, typer.Option("--current/--no-current", help="Make the new model current.")] = True,
           catalog: Annotated[Optional[Path], typer.Option("--catalog")] = None) -> None:
     """Fit calibrated heads on the training side of the signal texts, export them under $JIESU_HOME/signals."""
@@ -70,7 +72,8 @@ def train(source: Annotated[str, typer.Option(help="Embedding: base (the base en
     config = SignalConfig(source=source, base_path=str(base or ""), classifier=_classifier_dir(settings, classifier),
                           layers=pooled, c=c, seed=seed, rule_features=rule_features, rule_boost=rule_boost,
                           lexical=lexical,
-                          fine_tune=FineTuneConfig(epochs=epochs, folds=folds, train_layers=train_layers)
+                          fine_tune=FineTuneConfig(epochs=epochs, folds=folds, train_layers=train_layers,
+                                                    lr_encoder=lr_encoder)
                           if fine_tune else None)
     try:
         directory = train_signals(config, home=settings.home, catalogue=open_catalogue(catalog),
