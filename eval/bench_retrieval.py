@@ -31,7 +31,8 @@ def main() -> None:
     rng = np.random.default_rng(7)
     vectors = rng.normal(size=(len(texts), args.dim)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    report = query_latency(vectors, [t.text for t in texts], size=args.cases, queries=args.queries)
+    report = query_latency(vectors, [t.text for t in texts], size=args.cases, queries=args.queries,
+                           leaves=[t.leaf for t in texts])
     print(json.dumps(report, indent=2, ensure_ascii=False))
 
 

@@ -13,7 +13,7 @@ from catalog import Catalogue
 from model.classifier import Classifier, Prediction
 from model.location import LocationResolver, Resolution
 from model.recommend import Place, Recommendation, UnitRecommender, place_of
-from model.retrieval.cases import CaseIndex, Hit
+from model.retrieval.cases import CaseIndex, Hit, shortlist
 
 LEAVES_FOR_UNITS = 5
 SIMILAR = 10
@@ -34,7 +34,7 @@ class Advice:
                 "place": {"district": self.place.district, "street": self.place.street,
                           "community": self.place.community},
                 "units": self.recommendation.to_json(),
-                "similar": [h.to_json() for h in self.similar[:similar]]}
+                "similar": [h.to_json() for h in shortlist(self.similar, similar)]}
 
 
 class DispatchAdvisor:

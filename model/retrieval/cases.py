@@ -14,10 +14,12 @@ from model.retrieval.lexical import LexicalIndex
 MODES = ("dense", "lexical", "fusion")
 RRF_K = 60            # reciprocal-rank fusion constant (Cormack et al.); ranks beyond ~100 barely count
 CANDIDATES = 50       # how deep each retriever is read before fusion
-LEAF_PRIOR = 0.01     # fusion: a case gains this × the classifier's probability of its leaf: the smallest prior
-                      # within 0.2 points of the best dev recall@10 for the default model (eval/RESULTS.md, sessions
-                      # 25 and 27; 0.02 for session 24's quick model); the reciprocal-rank scores it is added to are
-                      # at most 2 / 61 ≈ 0.033
+LEAF_PRIOR = 0.0      # fusion: a case gains this × the classifier's probability of its leaf. Dev chose 0.01 for the
+                      # default model in sessions 25 and 27; with the likely leaves' nearest cases below it chose 0
+                      # (eval/RESULTS.md, session 28). The reciprocal-rank scores it is added to are at most 2 / 61
+LEAF_CASES = 3        # fusion: each of the classifier's N likeliest leaves that no hit shows yet brings its case
+                      # nearest the query into the last places of the k (0: off); chosen on dev in session 28
+LEAF_CASES_RECENT = 256  # a likely leaf's nearest case is sought among its most recently added this many
 MANIFEST, CASES_FILE = "manifest.json", "cases.jsonl"
 
 
@@ -56,10 +58,11 @@ class Hit:
     score: float
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    likely_leaf: bool = False     # placed as the nearest case of a likely leaf (score: its cosine to the query)
 
     def to_json(self) -> dict:
         return {"case": self.case.to_json(), "score": round(self.score, 6),
-                "dense_rank": self.dense_rank, "lexical_rank": self.lexical_rank}
+                "dense_rank": self.dense_rank, "lexical_rank": self.lexical_rank, "likely_leaf": self.likely_leaf}
 
 
 @dataclass
@@ -73,8 +76,16 @@ class CaseIndex:
     lexical: LexicalIndex = field(default_factory=LexicalIndex)
     info: dict = field(default_factory=dict)
 
+    _rows_by_leaf: dict[str, list[int]] = field(default_factory=dict, init=False, repr=False)
+
     def __post_init__(self):
         self.dense = self.dense or DenseIndex(self.dim, "flat")
+        self._index_leaves(0)
+
+    def _index_leaves(self, start: int) -> None:
+        for row in range(start, len(self.cases)):
+            if self.cases[row].leaf:
+                self._rows_by_leaf.setdefault(self.cases[row].leaf, []).append(row)
 
     def __len__(self) -> int:
         return len(self.cases)
@@ -86,15 +97,19 @@ class CaseIndex:
         self.dense.add(vectors)
         self.lexical.add([_document(c) for c in cases])
         self.cases.extend(cases)
+        self._index_leaves(len(self.cases) - len(cases))
         wanted = kind_for(len(self.cases))
         if wanted != self.dense.kind:
             self.dense = DenseIndex.build(self.dense.index.reconstruct_n(0, len(self.dense)), wanted)
 
     def search(self, text: str, vector: np.ndarray | None, k: int = 10, mode: str = "fusion",
-               leaves: dict[str, float] | None = None, prior: float = LEAF_PRIOR) -> list[Hit]:
+               leaves: dict[str, float] | None = None, prior: float = LEAF_PRIOR,
+               leaf_cases: int = LEAF_CASES) -> list[Hit]:
         """The k most similar cases. `vector` is the query's embedding (needed for dense and fusion). In fusion,
         `leaves` (the classifier's probability of each likely leaf) lift the candidates of those leaves by
-        `prior` × the probability: a similar case is most useful when it is the same kind of problem."""
+        `prior` × the probability: a similar case is most useful when it is the same kind of problem. With
+        `leaf_cases` = N, each of the N likeliest leaves that none of the hits shows brings its own case nearest
+        the query into the last places (`Hit.likely_leaf`): the agent sees a precedent for every likely reading."""
         if mode not in MODES:
             raise ValueError(f"retrieval mode {mode!r} is not one of {', '.join(MODES)}")
         if mode != "lexical" and vector is None:
@@ -105,7 +120,22 @@ class CaseIndex:
             return [Hit(self.cases[r], s, dense_rank=i + 1) for i, (r, s) in enumerate(dense)]
         if mode == "lexical":
             return [Hit(self.cases[r], s, lexical_rank=i + 1) for i, (r, s) in enumerate(lexical)]
-        return self._fuse(dense, lexical, k, leaves or {}, prior)
+        hits = self._fuse(dense, lexical, k, leaves or {}, prior)
+        return self._with_likely_leaves(hits, vector, leaves or {}, k, leaf_cases) if leaf_cases else hits
+
+    def _with_likely_leaves(self, hits: list[Hit], vector: np.ndarray, leaves: dict[str, float], k: int,
+                            n: int) -> list[Hit]:
+        """`hits` with their last places given to the nearest case of each of the n likeliest leaves they lack."""
+        shown = {h.case.leaf for h in hits}
+        added = []
+        for leaf, _ in sorted(leaves.items(), key=lambda item: -item[1])[:n]:
+            rows = self._rows_by_leaf.get(leaf, [])[-LEAF_CASES_RECENT:]
+            if leaf in shown or not rows:
+                continue
+            similarity = self.dense.vectors(rows) @ vector
+            best = int(np.argmax(similarity))
+            added.append(Hit(self.cases[rows[best]], float(similarity[best]), likely_leaf=True))
+        return hits[:max(0, k - len(added))] + added[:k]
 
     def _fuse(self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], k: int,
               leaves: dict[str, float], prior: float) -> list[Hit]:
@@ -154,6 +184,12 @@ class CaseIndex:
         info = {k: v for k, v in manifest.items() if k not in ("encoder", "dim", "kind", "cases")}
         return cls(manifest["encoder"], manifest["dim"], cases,
                    DenseIndex.load(directory, manifest["dim"], manifest["kind"]), LexicalIndex.load(directory), info)
+
+
+def shortlist(hits: list[Hit] | tuple[Hit, ...], n: int) -> list[Hit]:
+    """n of a search's hits: the likely leaves' cases keep the last places, the text's best hits fill the rest."""
+    likely = [h for h in hits if h.likely_leaf][:n]
+    return [h for h in hits if not h.likely_leaf][:n - len(likely)] + likely
 
 
 def index_dir(home: Path) -> Path:

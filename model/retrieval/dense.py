@@ -61,6 +61,10 @@ class DenseIndex:
         scores, rows = self.index.search(np.ascontiguousarray(vectors, dtype=np.float32), min(k, len(self)))
         return [[(int(r), float(s)) for r, s in zip(rr, ss) if r >= 0] for rr, ss in zip(rows, scores)]
 
+    def vectors(self, rows: list[int]) -> np.ndarray:
+        """The stored vectors of these rows [len(rows), dim]."""
+        return self.index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+
     def save(self, directory: Path) -> None:
         _faiss().write_index(self.index, str(directory / _FILE))
 

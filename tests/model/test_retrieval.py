@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from model.retrieval import dense as dense_module
-from model.retrieval.cases import Case, CaseIndex, CaseIndexError, read_manifest
+from model.retrieval.cases import Case, CaseIndex, CaseIndexError, read_manifest, shortlist
 from model.retrieval.dense import DenseIndex, kind_for
 from model.retrieval.lexical import B, K1, LexicalIndex, terms, top_k
 
@@ -167,3 +167,49 @@ def test_growing_past_the_exact_limit_switches_to_hnsw_and_keeps_every_case(monk
 def test_add_refuses_mismatched_cases_and_vectors():
     with pytest.raises(ValueError, match="2 cases but 1 vectors"):
         CaseIndex("e", 8).add([Case("a", "x", None, None), Case("b", "y", None, None)], topic_vectors()[:1])
+
+
+def test_each_likely_leaf_missing_from_the_hits_brings_its_nearest_case_into_the_last_places():
+    index = make_index()
+    query, text = topic_vectors()[2], "路灯不亮"                        # c3's leaf, 3001
+    plain = index.search(text, query, k=2, mode="fusion", prior=0.0)
+    leaves = {"3001": 0.5, "1001": 0.3, "4001": 0.15, "2001": 0.05}
+    shown = {h.case.leaf for h in plain}
+    closed = index.search(text, query, k=2, mode="fusion", leaves=leaves, prior=0.0, leaf_cases=2)
+    missing = [leaf for leaf in leaves if leaf not in shown][:1]       # of the 2 likeliest, the one not shown
+    assert [h.case.id for h in closed[:1]] == [plain[0].case.id] and not closed[0].likely_leaf
+    assert [h.case.leaf for h in closed[1:]] == missing and closed[1].likely_leaf
+    nearest = max((i for i, (_, _, leaf) in enumerate(TEXTS) if leaf == missing[0]),
+                  key=lambda i: float(topic_vectors()[i] @ query))
+    assert closed[1].case.id == TEXTS[nearest][0] and closed[1].score == pytest.approx(
+        float(topic_vectors()[nearest] @ query), abs=1e-6)
+    assert closed[1].to_json()["likely_leaf"] is True
+    assert index.search(text, query, k=2, mode="fusion", leaves=leaves, prior=0.0, leaf_cases=0) == plain
+
+
+def test_likely_leaves_come_from_a_reloaded_and_a_grown_index_too(tmp_path):
+    index = make_index()
+    query, leaves = topic_vectors()[2], {"3001": 0.6, "4001": 0.3}
+    hits = index.search("路灯不亮", query, k=1, mode="fusion", leaves=leaves, prior=0.0, leaf_cases=2)
+    assert [h.case.id for h in hits] == ["c5"]                         # k=1: the missing likely leaf takes it
+    index.save(tmp_path / "cases")
+    again = CaseIndex.load(tmp_path / "cases").search("路灯不亮", query, k=1, mode="fusion", leaves=leaves,
+                                                      prior=0.0, leaf_cases=2)
+    assert [(h.case.id, h.score) for h in again] == [(h.case.id, h.score) for h in hits]
+    nearer = topic_vectors()[4] * 0.2 + query * 0.98
+    index.add([Case("c6", "工地又在半夜施工", "4001", None)], (nearer / np.linalg.norm(nearer))[None, :])
+    grown = index.search("路灯不亮", query, k=1, mode="fusion", leaves=leaves, prior=0.0, leaf_cases=2)
+    assert [h.case.id for h in grown] == ["c6"]                        # the newly added case of 4001 is nearer
+
+
+def test_a_shortened_list_keeps_the_likely_leaves_in_its_last_places():
+    from model.retrieval.cases import Hit
+
+    cases = [Case(cid, text, leaf, None) for cid, text, leaf in TEXTS]
+    hits = [Hit(cases[0], 0.03, 1, 1), Hit(cases[1], 0.02, 2, None), Hit(cases[2], 0.01, None, 3),
+            Hit(cases[3], 0.8, likely_leaf=True), Hit(cases[4], 0.7, likely_leaf=True)]
+    assert [h.case.id for h in shortlist(hits, 5)] == ["c1", "c2", "c3", "c4", "c5"]
+    assert [h.case.id for h in shortlist(hits, 3)] == ["c1", "c4", "c5"]
+    assert [h.case.id for h in shortlist(hits, 2)] == ["c4", "c5"]
+    assert [h.case.id for h in shortlist(hits, 1)] == ["c4"] and shortlist(hits, 0) == []
+    assert [h.case.id for h in shortlist(hits[:3], 2)] == ["c1", "c2"]

@@ -17,7 +17,7 @@ from model.classifier import Classifier, ModelError
 from model.recommend import place_of
 from model.location import LocationResolver
 from model.recommend import Place, UnitRecommender
-from model.retrieval.cases import LEAF_PRIOR, MODES, Case, CaseIndex
+from model.retrieval.cases import LEAF_CASES, LEAF_PRIOR, MODES, Case, CaseIndex
 from model.retrieval.dense import DenseIndex
 from model.retrieval.embed import distinct_batches
 from model.retrieval.lexical import LexicalIndex
@@ -31,6 +31,7 @@ RULE_WEIGHTS = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 PRECISION_TARGET = 0.99
 TOP_LEAVES = 5
 LEAF_PRIORS = (0.0, 0.005, 0.01, 0.02, 0.05, 0.1)
+LEAF_CASES_COUNTS = (0, 1, 2, 3)
 
 
 def case_of(row: dict) -> Case:
@@ -100,9 +101,11 @@ def _sparse_bytes(lexical: LexicalIndex) -> int:
 
 
 def retrieval_recall(index: CaseIndex, rows: list[dict], analysed: Analysed, k: int = 10,
-                     modes: tuple[str, ...] = MODES, prior: float = LEAF_PRIOR) -> tuple[dict, dict]:
+                     modes: tuple[str, ...] = MODES, prior: float = LEAF_PRIOR,
+                     leaf_cases: int = LEAF_CASES) -> tuple[dict, dict]:
     """Recall@k of a same-leaf case (share of queries with one in the top k), per mode (fusion as the service runs
-    it: lifted by the classifier's likely leaves, `prior`; "fusion_text_only" without); and the fused hits."""
+    it: lifted by the classifier's likely leaves, `prior`, and closed by their nearest cases, `leaf_cases`;
+    "fusion_text_only" without either); and the fused hits."""
     distinct = {key_of(r): r["leaf"] for r in rows}
     weights = {}
     for r in rows:
@@ -112,7 +115,7 @@ def retrieval_recall(index: CaseIndex, rows: list[dict], analysed: Analysed, k: 
         hit = 0
         for key, leaf in tqdm(distinct.items(), desc=f"retrieval ({mode})", unit="query", mininterval=2):
             hits = index.search(f"{key[0]} {key[1]}".strip(), analysed.vectors[key], k, mode,
-                                dict(analysed.leaves[key]), prior)
+                                dict(analysed.leaves[key]), prior, leaf_cases)
             hit += weights[key] * any(h.case.leaf == leaf for h in hits)
             if mode == "fusion":
                 fused[key] = hits
@@ -121,20 +124,27 @@ def retrieval_recall(index: CaseIndex, rows: list[dict], analysed: Analysed, k: 
 
 
 def tuned_prior(index: CaseIndex, dev: list[dict], analysed: Analysed, slack: float = 0.002) -> dict:
-    """The smallest leaf prior whose dev recall@10 of fusion is within `slack` of the best (text similarity keeps
-    as much say as it can), and every prior's."""
-    by_prior = {p: retrieval_recall(index, dev, analysed, modes=("fusion",), prior=p)[0]["fusion"]["recall@10"]
-                for p in LEAF_PRIORS}
-    best = max(by_prior.values())
-    return {"dev_recall@10_by_prior": by_prior, "prior": min(p for p, r in by_prior.items() if r >= best - slack)}
+    """The leaf prior of fusion and how many likely leaves bring their nearest case, chosen on dev recall@10: the
+    smallest pair (likely leaves first, then the prior) within `slack` of the best, so that text similarity keeps as
+    much say as it can; and every pair's recall."""
+    recall = {(w, p): retrieval_recall(index, dev, analysed, modes=("fusion",), prior=p, leaf_cases=w)[0]
+              ["fusion"]["recall@10"] for w in LEAF_CASES_COUNTS for p in LEAF_PRIORS}
+    best = max(recall.values())
+    leaf_cases, prior = min(pair for pair, r in recall.items() if r >= best - slack)
+    return {"dev_recall@10_by_prior": {p: recall[(0, p)] for p in LEAF_PRIORS},
+            "dev_recall@10_by_leaf_cases_and_prior": {f"{w}/{p}": r for (w, p), r in recall.items()},
+            "prior": prior, "leaf_cases": leaf_cases}
 
 
-def query_latency(vectors: np.ndarray, texts: list[str], size: int = 100_000, queries: int = 500) -> dict:
-    """p50/p95 of one query (encoder excluded) over `size` cases: exact and HNSW dense, BM25, and fusion."""
+def query_latency(vectors: np.ndarray, texts: list[str], size: int = 100_000, queries: int = 500,
+                  leaves: list[str] | None = None) -> dict:
+    """p50/p95 of one query (encoder excluded) over `size` cases: exact and HNSW dense, BM25, and fusion; with each
+    text's leaf (`leaves`), fusion also as the service runs it, its three likeliest leaves closing the list."""
     rng = np.random.default_rng(7)
-    base = vectors[rng.integers(0, len(vectors), size)] + rng.normal(0, 0.01, (size, vectors.shape[1]))
+    drawn = rng.integers(0, len(vectors), size)
+    base = vectors[drawn] + rng.normal(0, 0.01, (size, vectors.shape[1]))
     base = (base / np.linalg.norm(base, axis=1, keepdims=True)).astype(np.float32)
-    doc_texts = [texts[i] for i in rng.integers(0, len(texts), size)]
+    doc_texts = [texts[i] for i in drawn]
     lexical = LexicalIndex()
     lexical.add(doc_texts)
     out = {"cases": size}
@@ -146,9 +156,17 @@ def query_latency(vectors: np.ndarray, texts: list[str], size: int = 100_000, qu
         out[f"{kind}_mb"] = round(_faiss_bytes(dense) / 2**20, 1)
         out[kind] = _timed(lambda i: dense.search(vectors[i:i + 1], 50), picks)
     out["lexical"] = _timed(lambda i: lexical.search(texts[i], 50), picks)
-    index = CaseIndex("latency", vectors.shape[1], [Case(str(i), t, None, None) for i, t in enumerate(doc_texts)],
+    doc_leaves = [leaves[i] for i in drawn] if leaves else [None] * size
+    index = CaseIndex("latency", vectors.shape[1], [Case(str(i), t, leaf, None) for i, (t, leaf)
+                                                    in enumerate(zip(doc_texts, doc_leaves))],
                       DenseIndex.build(base, "hnsw"), lexical)
-    out["fusion_hnsw"] = _timed(lambda i: index.search(texts[i], vectors[i], 10, "fusion"), picks)
+    out["fusion_hnsw"] = _timed(lambda i: index.search(texts[i], vectors[i], 10, "fusion", leaf_cases=0), picks)
+    if leaves:
+        distinct = sorted(set(leaves))
+        likely = {int(i): {leaves[i]: 0.6, distinct[(j * 7) % len(distinct)]: 0.3,
+                           distinct[(j * 13 + 1) % len(distinct)]: 0.1} for j, i in enumerate(picks)}
+        out["fusion_hnsw_likely_leaves"] = _timed(lambda i: index.search(texts[i], vectors[i], 10, "fusion",
+                                                                         likely[i]), picks)
     return out
 
 
@@ -219,12 +237,15 @@ def run_dispatch_eval(rows: list[dict], catalogue: Catalogue, classifier: Classi
     report = {"model": classifier.version, "index": build, "queries": {"dev": len(dev), "test": len(test)},
               "held_out_checked": held_out_checked}
     tuning = tuned_prior(index, dev, analysed)
-    report["retrieval"], _ = retrieval_recall(index, test, analysed, prior=tuning["prior"])
+    report["retrieval"], _ = retrieval_recall(index, test, analysed, prior=tuning["prior"],
+                                              leaf_cases=tuning["leaf_cases"])
+    prior_only, _ = retrieval_recall(index, test, analysed, modes=("fusion",), prior=tuning["prior"], leaf_cases=0)
+    report["retrieval"]["fusion_prior_only"] = prior_only["fusion"]
     # The units' vote reads the cases found by the text alone, as the service does (model.dispatch).
-    text_only, fused_test = retrieval_recall(index, test, analysed, modes=("fusion",), prior=0.0)
+    text_only, fused_test = retrieval_recall(index, test, analysed, modes=("fusion",), prior=0.0, leaf_cases=0)
     report["retrieval"]["fusion_text_only"] = text_only["fusion"]
     report["retrieval"]["leaf_prior"] = tuning
-    _, fused_dev = retrieval_recall(index, dev, analysed, modes=("fusion",), prior=0.0)
+    _, fused_dev = retrieval_recall(index, dev, analysed, modes=("fusion",), prior=0.0, leaf_cases=0)
     resolver = LocationResolver(catalogue.city)
     report["location"] = evaluate_locations(test, resolver)
     report["units"] = unit_report(catalogue, dev, test, analysed, {**fused_dev, **fused_test}, resolver)
@@ -233,7 +254,8 @@ def run_dispatch_eval(rows: list[dict], catalogue: Catalogue, classifier: Classi
     if latency:
         keys = list(analysed.vectors)
         report["latency"] = query_latency(np.stack([analysed.vectors[k] for k in keys]),
-                                          [f"{h} {t}".strip() for h, t in keys])
+                                          [f"{h} {t}".strip() for h, t in keys],
+                                          leaves=[analysed.leaves[k][0][0] for k in keys])
     return report
 
 

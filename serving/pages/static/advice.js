@@ -43,9 +43,9 @@ export function renderSimilar(container, advice, unitName) {
     container.replaceChildren();
     return;
   }
-  container.replaceChildren(el("h3", {}, "相似案例及答复"), el("ol", { class: "similar" }, ...similar.map(({ case: c }) => el("li", {},
+  container.replaceChildren(el("h3", {}, "相似案例及答复"), el("ol", { class: "similar" }, ...similar.map(({ case: c, likely_leaf: byLeaf }) => el("li", {},
     el("p", {}, c.text.length > 90 ? `${c.text.slice(0, 90)}…` : c.text),
-    el("p", { class: "muted" }, [c.lead_unit ? `主办：${unitName(c.lead_unit)}` : "即办", c.satisfaction ? `满意度：${c.satisfaction}` : "", c.closed_at ? `办结：${fmtTime(c.closed_at)}` : ""].filter(Boolean).join(" · ")),
+    el("p", { class: "muted" }, [byLeaf ? "按可能类别补充" : "", c.lead_unit ? `主办：${unitName(c.lead_unit)}` : "即办", c.satisfaction ? `满意度：${c.satisfaction}` : "", c.closed_at ? `办结：${fmtTime(c.closed_at)}` : ""].filter(Boolean).join(" · ")),
     c.reply ? el("blockquote", {}, c.reply) : null))));
 }
 
