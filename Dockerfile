@@ -3,7 +3,7 @@
 # trained models (ONNX, no torch) found under $JIESU_HOME/models; training runs where the `ml` extra is installed.
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY catalog ./catalog
 COPY serving ./serving
 COPY model ./model
