@@ -180,7 +180,9 @@ def test_the_top_layers_cannot_be_fine_tuned_under_a_frozen_pooled_layer(three_l
     with pytest.raises(ValueError, match="keeps layers 1–2 frozen, but the embedding pools layer 1"):
         frozen_depth(BaseEmbedder(base, (1, 3), 64), 1)
     assert frozen_depth(BaseEmbedder(base, (3,), 64), 1) == 2
-    assert frozen_depth(BaseEmbedder(base, (3,), 64), 0) == 0 == frozen_depth(BaseEmbedder(base, (3,), 64), 5)
+    assert frozen_depth(BaseEmbedder(base, (3,), 64), 0) == 0 == frozen_depth(BaseEmbedder(base, (3,), 64), 3)
+    with pytest.raises(ValueError, match="top 4 layers of an encoder with 3: give 1–3, or 0 for every layer"):
+        frozen_depth(BaseEmbedder(base, (3,), 64), 4)
     with pytest.raises(ValueError, match="train_layers must be 0"):
         FineTuneConfig(train_layers=-1)
 

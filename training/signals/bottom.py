@@ -14,9 +14,12 @@ BATCH = 32
 
 def frozen_depth(embedder, train_layers: int) -> int:
     """How many of the embedder's layers stay frozen when its top `train_layers` learn (0: every layer learns);
-    refuses a pooled layer inside the frozen part, whose output could not learn."""
+    refuses more layers than the encoder has, and a pooled layer inside the frozen part, whose output could not learn."""
     deepest = len(embedder.model.encoder.layer)
-    depth = max(0, deepest - train_layers) if train_layers else 0
+    if train_layers > deepest:
+        raise ValueError(f"cannot fine-tune the top {train_layers} layers of an encoder with {deepest}: "
+                         f"give 1–{deepest}, or 0 for every layer")
+    depth = deepest - train_layers if train_layers else 0
     if depth and min(embedder.layers) <= depth:
         raise ValueError(f"fine-tuning the top {train_layers} of {deepest} layers keeps layers 1–{depth} frozen, but "
                          f"the embedding pools layer {min(embedder.layers)}: pool only layers above {depth} "
