@@ -109,6 +109,7 @@ def train_signals(config: SignalConfig, *, home: Path, catalogue: Catalogue, mak
                   progress: bool = True, texts: list[SignalText] | None = None) -> Path:
     """Train, export and register a signal model; `texts` replaces the corpus's training side (tests)."""
     started = time.monotonic()
+    version_read = texts_version() if texts is None else "given"   # read with the texts: files may change meanwhile
     train, test = (texts, []) if texts is not None else training_side(catalogue, config)
     hits = pattern_hits([t.text for t in train]) if config.rule_features else np.zeros((len(train), 0), np.float32)
     embedder, arrays, report, stages = fit_signal_heads(config, home, [t.text for t in train], labels_of(train),
@@ -138,7 +139,7 @@ def train_signals(config: SignalConfig, *, home: Path, catalogue: Catalogue, mak
         parity = check(embedder, staging, [t.text for t in train[:PARITY_TEXTS]])
     np.savez(staging / HEADS_FILE, **arrays)
     meta = {"version": version, "created_at": now.isoformat(), "labels": list(LABELS), "embedding": embedder.meta,
-            "texts": {"version": texts_version() if texts is None else "given", "train": len(train), "test": len(test),
+            "texts": {"version": version_read, "train": len(train), "test": len(test),
                       "split": {"seed": config.seed, "test_share": config.test_share}},
             "config": asdict(config), "catalogue_version": catalogue.version, "parity": parity,
             "rule_features": {"version": PATTERNS_VERSION, "patterns": [name for name, _ in PATTERNS]}
