@@ -6,6 +6,7 @@ pytest.importorskip("onnxruntime")
 
 from model.location import LocationResolver  # noqa: E402
 from serving.autodispatch import service  # noqa: E402
+from serving.suggestions.models import Suggestion  # noqa: E402
 from serving.tickets.states import Role  # noqa: E402
 
 LEAF = "010106"     # 生活垃圾乱堆乱倒: 属地 street, 直派, co-handler 市城市管理局
@@ -58,11 +59,19 @@ def test_a_confident_suggestion_for_a_ruled_leaf_is_dispatched_at_intake(svc, ad
     assert t["suggestion"]["accepted"] is True and t["suggestion"]["chosen_rank"] == 1
 
 
-def test_below_threshold_disabled_or_placeless_tickets_wait_for_the_agent(svc, advised, trained, demo_catalogue):
-    text, leaf, probability, _ = confident(advised[2], trained, demo_catalogue.city, with_street=True)
-    above = min(1.0, round(probability + 0.01, 4))          # a model sure of its training texts is close to 1
-    assert probability < above and rule(svc, leaf, min_probability=above).status_code == 200
-    assert intake(svc, text)["status"] == "registered"
+def test_a_top_candidate_below_its_leafs_threshold_does_not_qualify(svc):
+    # the tiny model gives its texts a probability of 1, so the threshold is checked on a suggestion record
+    suggestion = Suggestion(status="ok", candidates=[{"leaf": LEAF, "probability": 0.9}])
+    assert rule(svc, LEAF, min_probability=0.95).status_code == 200
+    with svc.app.state.sessions() as session:
+        assert service.qualifies(session, suggestion=suggestion) is None
+    assert rule(svc, LEAF, min_probability=0.9).status_code == 200
+    with svc.app.state.sessions() as session:
+        assert service.qualifies(session, suggestion=suggestion) == service.Qualified(LEAF, 0.9, 0.9)
+
+
+def test_disabled_or_placeless_tickets_wait_for_the_agent(svc, advised, trained, demo_catalogue):
+    text, leaf, _, _ = confident(advised[2], trained, demo_catalogue.city, with_street=True)
     assert rule(svc, leaf, min_probability=0.01, enabled=False).status_code == 200
     assert intake(svc, text)["status"] == "registered"
     text, leaf, _, _ = confident(advised[2], trained, demo_catalogue.city, with_street=False)
