@@ -19,10 +19,12 @@ from training.evaluation import (
     per_class,
     precision_coverage,
     threshold_for_precision,
+    threshold_for_precision_bound,
     tune_class_thresholds,
     write_report,
 )
 from training.classifier.calibration import fit_temperature, nll
+from training.evaluation.metrics import wilson_lower_bound
 
 A, B, D = "010101", "010102", "020101"      # level-3 leaves
 C, E = "01020101", "01020102"                # level-4 leaves under 细类 010201
@@ -114,6 +116,34 @@ def test_threshold_keeps_ties_together_and_takes_the_lowest_reaching_the_target(
     # Precision climbs again below the top text: the lowest threshold that reaches 70 % keeps everything.
     assert threshold_for_precision([0.9, 0.8, 0.7, 0.6], [False, True, True, True], 0.7) == pytest.approx((0.6, 1.0))
 
+
+
+def test_wilson_lower_bound_matches_the_score_interval():
+    # Wilson: (p + z²/2n - z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n); all right over n gives n / (n + z²).
+    assert wilson_lower_bound(0.5, 100) == pytest.approx(0.41885, abs=1e-5)
+    assert wilson_lower_bound(1.0, 300) == pytest.approx(300 / (300 + 1.6449 ** 2))
+    assert wilson_lower_bound(1.0, 267) < 0.99 < wilson_lower_bound(1.0, 268)
+    assert wilson_lower_bound(1.0, 0) == 0.0
+
+
+def test_threshold_with_a_margin_stops_where_dev_precision_is_only_just_reached():
+    # 300 sure and right, then 200 less sure with 2 wrong: 99.6 % over all 500 meets 99 % as a point but not as a
+    # lower bound (98.8 %); the 300 alone bound it at 99.1 %.
+    conf, ok = [0.9] * 300 + [0.5] * 200, [True] * 498 + [False] * 2
+    assert threshold_for_precision(conf, ok, 0.99) == pytest.approx((0.5, 1.0))
+    threshold, coverage, bound = threshold_for_precision_bound(conf, ok, list(range(500)), 0.99)
+    assert (threshold, coverage) == pytest.approx((0.9, 0.6))
+    assert bound == pytest.approx(300 / (300 + 1.6449 ** 2))
+
+
+def test_threshold_with_a_margin_counts_tickets_of_one_text_as_one_sample():
+    conf, ok = [0.9] * 300 + [0.5] * 200, [True] * 498 + [False] * 2
+    # Ten tickets per text: the 300 sure tickets are 30 texts, too few to bound precision at 99 %.
+    assert threshold_for_precision_bound(conf, ok, [i // 10 for i in range(500)], 0.99) is None
+    # Unequal groups weigh by Kish's effective size: 1,000 tickets, 999 of one text and 1 of another, weigh ~1.
+    assert threshold_for_precision_bound([0.9] * 1000, [True] * 1000, [0] * 999 + [1], 0.6) is None
+    with pytest.raises(ValueError, match="must match"):
+        threshold_for_precision_bound([0.9, 0.8], [True, True], ["a"], 0.9)
 
 DEV = [  # gold, predicted top-1, confidence
     (A, A, 0.9), (A, A, 0.8), (C, A, 0.7), (A, A, 0.6), (A, A, 0.5),     # A: 95 % reached from 0.8

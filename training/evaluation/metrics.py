@@ -17,6 +17,7 @@ TOP_K = 3
 PRECISION_TARGETS = (0.95, 0.99)
 DEFAULT_THRESHOLD_KEY = "*"  # key of the global fallback threshold in a per-class threshold dict
 CURVE_POINTS = 200
+Z_ONE_SIDED_95 = 1.6449  # normal quantile of a one-sided 95 % bound
 
 
 @dataclass
@@ -174,6 +175,43 @@ def threshold_for_precision(confidence, correct, target: float) -> tuple[float, 
         return None
     i = reached[-1]
     return float(threshold[i]), float(coverage[i])
+
+
+def threshold_for_precision_bound(confidence, correct, groups, target: float,
+                                  z: float = Z_ONE_SIDED_95) -> tuple[float, float, float] | None:
+    """The lowest threshold whose kept items' precision is at least the target with confidence: the one-sided Wilson
+    lower bound of their precision reaches it; with its coverage and that bound. None if no threshold does.
+
+    Items of one group err together (the tickets written from one text share its words and its misreading), so the
+    sample behind the bound is Kish's effective size over groups, (sum of kept per group)² / sum of their squares,
+    not the number of items: a thousand tickets of forty texts weigh about as much as forty texts."""
+    conf, ok = np.asarray(confidence, dtype=float), np.asarray(correct, dtype=bool)
+    if len(groups) != len(conf) or len(ok) != len(conf):
+        raise ValueError(f"{len(conf)} confidences, {len(ok)} outcomes and {len(groups)} groups must match")
+    order = np.argsort(-conf, kind="stable")
+    kept_of: dict = defaultdict(int)
+    hits = squares = 0
+    found = None
+    for rank, i in enumerate(order, start=1):
+        kept_of[groups[i]] += 1
+        squares += 2 * kept_of[groups[i]] - 1
+        hits += bool(ok[i])
+        if rank < len(order) and conf[order[rank]] == conf[i]:
+            continue  # a threshold keeps every item tied with it
+        bound = wilson_lower_bound(hits / rank, rank * rank / squares, z)
+        if bound >= target - 1e-12:
+            found = (float(conf[i]), rank / len(conf), bound)
+    return found
+
+
+def wilson_lower_bound(precision: float, n: float, z: float = Z_ONE_SIDED_95) -> float:
+    """The lower end of the Wilson score interval of a proportion observed over a sample of (effective) size n."""
+    if n <= 0:
+        return 0.0
+    z2 = z * z
+    centre = precision + z2 / (2 * n)
+    spread = z * math.sqrt(precision * (1 - precision) / n + z2 / (4 * n * n))
+    return (centre - spread) / (1 + z2 / n)
 
 
 def precision_at_threshold(confidence, correct, threshold: float) -> dict:
