@@ -270,3 +270,21 @@ def test_temperature_minimises_dev_nll():
     t = fit_temperature(scores, gold)
     assert nll(scores, gold, t) <= min(nll(scores, gold, t * 0.9), nll(scores, gold, t * 1.1))
     assert 0.3 < t < 0.8  # the scores were generated with temperature 0.5
+
+
+def test_dispatch_eval_picks_the_unit_threshold_on_dev_with_a_margin_and_reports_both():
+    from training.evaluation.dispatch import dev_thresholds_on_test, swapped_margin
+
+    # Dev: 300 sure right tickets of 300 texts, then 200 less sure of 200 texts with 2 wrong (as above).
+    dev = [{"title": "", "text": f"dev {i}"} for i in range(500)]
+    dev_scores = (np.array([0.9] * 300 + [0.5] * 200), np.array([True] * 498 + [False] * 2))
+    test_conf, test_ok = np.array([0.95, 0.9, 0.6, 0.5]), np.array([True, True, False, True])
+    found = dev_thresholds_on_test(dev, dev_scores, test_conf, test_ok)
+    assert found["threshold_99"]["dev_threshold"] == 0.9 and found["threshold_99"]["dev_texts"] == 500
+    assert found["threshold_99"]["test"] == {"threshold": 0.9, "precision": 1.0, "coverage": 0.5, "kept": 2}
+    assert found["threshold_99_point"]["dev_threshold"] == 0.5
+    assert found["threshold_99_point"]["test"]["precision"] == 0.75
+    # Four test tickets cannot bound precision at 99 %: the swapped draw has no threshold.
+    assert swapped_margin([{"text": f"t {i}"} for i in range(4)], (test_conf, test_ok), dev_scores) is None
+    swapped = swapped_margin(dev, dev_scores, (test_conf, test_ok))
+    assert swapped["test_threshold"] == 0.9 and swapped["dev"]["kept"] == 2

@@ -222,6 +222,7 @@ def unit_report(catalogue: Catalogue, dev: list[dict], test: list[dict], analyse
     truth = unit_scores(test, true_places(test), analysed, fused, recommender)
     report["test_acc1_true_place"] = round(float(truth[1].mean()), 4)
     report.update(dev_thresholds_on_test(dev, dev_scores[best], conf, ok))
+    report["threshold_99_swapped"] = swapped_margin(test, (conf, ok), dev_scores[best])
     report["test_best_possible_at_99"] = threshold_for_precision(conf, ok, PRECISION_TARGET)
     return report
 
@@ -243,6 +244,16 @@ def dev_thresholds_on_test(dev: list[dict], dev_scores: tuple[np.ndarray, np.nda
         out["threshold_99_point"] = {"dev_threshold": point[0], "dev_coverage": point[1],
                                      "test": precision_at_threshold(conf, ok, point[0])}
     return out
+
+
+def swapped_margin(test: list[dict], test_scores: tuple[np.ndarray, np.ndarray],
+                   dev_scores: tuple[np.ndarray, np.ndarray]) -> dict | None:
+    """The margin rule run the other way, chosen on test and applied to dev: a second draw of how it holds."""
+    bounded = threshold_for_precision_bound(*test_scores, [key_of(r) for r in test], PRECISION_TARGET)
+    if bounded is None:
+        return None
+    return {"test_threshold": bounded[0], "test_coverage": bounded[1], "dev": precision_at_threshold(*dev_scores,
+                                                                                                  bounded[0])}
 
 
 def run_dispatch_eval(rows: list[dict], catalogue: Catalogue, classifier: Classifier, *, limit: int | None = None,
