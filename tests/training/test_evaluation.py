@@ -272,7 +272,22 @@ def test_temperature_minimises_dev_nll():
     assert 0.3 < t < 0.8  # the scores were generated with temperature 0.5
 
 
-def test_dispatch_eval_picks_the_unit_threshold_on_dev_with_a_margin_and_reports_both():
+def test_threshold_counting_each_group_once():
+    # Text "busy" has 100 tickets (99 right), texts a..j one right ticket each, all equally sure: over tickets
+    # precision is 109/110, over texts (busy counted once at 0.99) (10 + 0.99) / 11.
+    conf, ok = [0.9] * 110, [True] * 109 + [False]
+    groups = [f"t{i}" for i in range(10)] + ["busy"] * 100
+    assert threshold_for_precision_bound(conf, ok, groups, 0.999, z=0.0, count="groups") == pytest.approx(
+        (0.9, 1.0, (10 + 0.99) / 11))
+    assert threshold_for_precision_bound(conf, ok, groups, 0.9995, z=0.0, count="groups") is None
+    # The busy text's wrong ticket is the least sure: over texts it counts for 1/100 of one text.
+    conf = [0.9] * 109 + [0.5]
+    assert threshold_for_precision_bound(conf, ok, groups, 0.999, z=0.0, count="groups")[0] == 0.5
+    with pytest.raises(ValueError, match="count"):
+        threshold_for_precision_bound(conf, ok, groups, 0.9, count="tickets")
+
+
+def test_dispatch_eval_picks_the_unit_threshold_on_dev_per_text_and_reports_the_others():
     from training.evaluation.dispatch import dev_thresholds_on_test, swapped_margin
 
     # Dev: 300 sure right tickets of 300 texts, then 200 less sure of 200 texts with 2 wrong (as above).
@@ -280,11 +295,19 @@ def test_dispatch_eval_picks_the_unit_threshold_on_dev_with_a_margin_and_reports
     dev_scores = (np.array([0.9] * 300 + [0.5] * 200), np.array([True] * 498 + [False] * 2))
     test_conf, test_ok = np.array([0.95, 0.9, 0.6, 0.5]), np.array([True, True, False, True])
     found = dev_thresholds_on_test(dev, dev_scores, test_conf, test_ok)
-    assert found["threshold_99"]["dev_threshold"] == 0.9 and found["threshold_99"]["dev_texts"] == 500
-    assert found["threshold_99"]["test"] == {"threshold": 0.9, "precision": 1.0, "coverage": 0.5, "kept": 2}
+    assert found["dev_texts"] == 500 and found["dev_effective_texts"] == 500
+    # One ticket per text: per text is per ticket, 99.6 % at 0.5.
+    assert found["threshold_99"]["dev_threshold"] == 0.5 == found["threshold_99_point"]["dev_threshold"]
+    assert found["threshold_99"]["test"] == {"threshold": 0.5, "precision": 0.75, "coverage": 1.0, "kept": 4}
+    assert found["threshold_99_margin"]["dev_threshold"] == 0.9
+    assert found["threshold_99_margin"]["test"]["precision"] == 1.0
+    # The less sure 200: 196 right tickets of one text and 4 wrong ones of their own texts. Over tickets 99.2 % holds
+    # at 0.5; over texts it is 301 / 305, so the threshold stays at 0.9.
+    grouped = dev[:300] + [{"title": "", "text": "dev busy"}] * 196 + dev[300:304]
+    scores = (dev_scores[0], np.array([True] * 496 + [False] * 4))
+    found = dev_thresholds_on_test(grouped, scores, test_conf, test_ok)
+    assert found["threshold_99"]["dev_threshold"] == 0.9 and found["dev_texts"] == 305
     assert found["threshold_99_point"]["dev_threshold"] == 0.5
-    assert found["threshold_99_point"]["test"]["precision"] == 0.75
-    # Four test tickets cannot bound precision at 99 %: the swapped draw has no threshold.
-    assert swapped_margin([{"text": f"t {i}"} for i in range(4)], (test_conf, test_ok), dev_scores) is None
-    swapped = swapped_margin(dev, dev_scores, (test_conf, test_ok))
+    swapped = swapped_margin(grouped, scores, (test_conf, test_ok))
     assert swapped["test_threshold"] == 0.9 and swapped["dev"]["kept"] == 2
+    assert swapped_margin([{"text": "t"}] * 4, (test_conf, test_ok), dev_scores)["test_threshold"] == 0.9

@@ -177,28 +177,39 @@ def threshold_for_precision(confidence, correct, target: float) -> tuple[float, 
     return float(threshold[i]), float(coverage[i])
 
 
-def threshold_for_precision_bound(confidence, correct, groups, target: float,
-                                  z: float = Z_ONE_SIDED_95) -> tuple[float, float, float] | None:
-    """The lowest threshold whose kept items' precision is at least the target with confidence: the one-sided Wilson
-    lower bound of their precision reaches it; with its coverage and that bound. None if no threshold does.
+def threshold_for_precision_bound(confidence, correct, groups, target: float, z: float = Z_ONE_SIDED_95,
+                                  count: str = "items") -> tuple[float, float, float] | None:
+    """The lowest threshold whose kept items' precision reaches the target at the one-sided Wilson lower bound for
+    `z` (z = 0: the precision itself); with its coverage and that bound. None if no threshold does.
 
-    Items of one group err together (the tickets written from one text share its words and its misreading), so the
-    sample behind the bound is Kish's effective size over groups, (sum of kept per group)² / sum of their squares,
-    not the number of items: a thousand tickets of forty texts weigh about as much as forty texts."""
+    Items of one group err together (the tickets written from one text share its words and its misreading), so:
+    - count="items": precision over the items, the sample behind the bound Kish's effective size over the groups,
+      (sum of kept per group)² / sum of their squares: a thousand tickets of forty texts weigh about as much as forty;
+    - count="groups": each group counted once (the share of its kept items that are right), over the groups kept."""
+    if count not in ("items", "groups"):
+        raise ValueError(f"count={count!r}: use 'items' or 'groups'")
     conf, ok = np.asarray(confidence, dtype=float), np.asarray(correct, dtype=bool)
     if len(groups) != len(conf) or len(ok) != len(conf):
         raise ValueError(f"{len(conf)} confidences, {len(ok)} outcomes and {len(groups)} groups must match")
     order = np.argsort(-conf, kind="stable")
-    kept_of: dict = defaultdict(int)
+    kept_of: dict = defaultdict(lambda: [0, 0])    # group → [kept, right]
     hits = squares = 0
+    group_sum = 0.0                                # sum over kept groups of their share right
     found = None
     for rank, i in enumerate(order, start=1):
-        kept_of[groups[i]] += 1
-        squares += 2 * kept_of[groups[i]] - 1
+        kept, right = kept_of[groups[i]]
+        group_sum -= right / kept if kept else 0.0
+        kept, right = kept + 1, right + bool(ok[i])
+        kept_of[groups[i]] = [kept, right]
+        group_sum += right / kept
+        squares += 2 * kept - 1
         hits += bool(ok[i])
         if rank < len(order) and conf[order[rank]] == conf[i]:
             continue  # a threshold keeps every item tied with it
-        bound = wilson_lower_bound(hits / rank, rank * rank / squares, z)
+        if count == "items":
+            bound = wilson_lower_bound(hits / rank, rank * rank / squares, z)
+        else:
+            bound = wilson_lower_bound(group_sum / len(kept_of), len(kept_of), z)
         if bound >= target - 1e-12:
             found = (float(conf[i]), rank / len(conf), bound)
     return found
