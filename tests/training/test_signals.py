@@ -131,3 +131,17 @@ def test_with_too_few_positives_for_the_confidence_the_lowest_threshold_flags_ev
     probabilities, y = _scored(5, 20)
     chosen = choose_threshold(probabilities, y, (0.98, 0.85))
     assert chosen["threshold"] == probabilities.min() and chosen["recall"] == 1.0
+
+
+def test_the_boundary_threshold_is_chosen_for_detecting_multi_issue_texts():
+    from training.signals.boundary import detection_threshold
+
+    # Texts 0-1 are multi-issue (best boundaries 0.15 and 0.6), texts 2-3 single (0.1 and 0.4), text 4 has one clause.
+    probabilities = np.array([0.05, 0.15, 0.6, 0.1, 0.4, 0.02])
+    text_of = np.array([0, 0, 1, 2, 3, 3])
+    multi = np.array([True, True, False, False, False])
+    # 0.6 finds one of two (F1 2/3); 0.4 adds a false one (1/2); 0.15 finds both with that false one (4/5); 0.1 adds
+    # the other single text (2/3). Single boundaries alone would call 0.6 best.
+    assert detection_threshold(probabilities, text_of, multi) == {"threshold": 0.15, "f1": 0.8, "precision": 0.6667,
+                                                                  "recall": 1.0}
+    assert detection_threshold(np.array([0.3]), np.array([0]), np.array([False, False]))["f1"] == 0.0
