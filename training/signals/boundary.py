@@ -84,6 +84,6 @@ def fit_boundary(texts: list[SignalText], classify: SpanClassifier, embed: Embed
     model = LogisticRegression(C=config.c, max_iter=5000, class_weight="balanced").fit(x, y)
     weights, bias = model.coef_[0] * a, float(model.intercept_[0] * a + b)   # calibrated in one logistic
     boundary = Boundary(names, weights, bias, detection["threshold"], source)
-    return boundary, chosen | {"threshold": detection["threshold"], "detection": detection,
-                               "best_boundary_f1_threshold": chosen["threshold"], "boundaries": int(len(y)),
-                               "new_problem": int(y.sum()), "weights": dict(zip(names, np.round(weights, 3).tolist()))}
+    return boundary, {"threshold": detection["threshold"], "detection": detection, "boundary_f1": chosen,
+                      "boundaries": int(len(y)), "new_problem": int(y.sum()),
+                      "weights": dict(zip(names, np.round(weights, 3).tolist()))}
