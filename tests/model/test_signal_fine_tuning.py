@@ -158,7 +158,7 @@ def test_fine_tuning_the_top_layers_leaves_the_bottom_as_the_base_built_it(three
     embedder, untouched = BaseEmbedder(base, (3,), 64), BaseEmbedder(base, (3,), 64)
     words = [t.text for t in texts]
     hits = np.zeros((len(texts), 0), np.float32)
-    config = FineTuneConfig(epochs=20, batch_size=8, lr_encoder=5e-3, lr_head=5e-2, folds=2, train_layers=1)
+    config = FineTuneConfig(epochs=30, batch_size=8, lr_encoder=5e-3, lr_head=5e-2, folds=2, train_layers=1)
     head = fine_tune(embedder, words, labels_of(texts), hits, config, seed=7, progress=False)
     layers, before = embedder.model.encoder.layer, untouched.model.encoder.layer
     assert all(torch.equal(a, b) for a, b in zip(layers[:2].state_dict().values(), before[:2].state_dict().values()))
