@@ -288,7 +288,7 @@ def test_threshold_counting_each_group_once():
 
 
 def test_dispatch_eval_picks_the_unit_threshold_on_dev_per_text_and_reports_the_others():
-    from training.evaluation.dispatch import dev_thresholds_on_test, swapped_margin
+    from training.evaluation.dispatch import dev_thresholds_on_test, swapped_threshold
 
     # Dev: 300 sure right tickets of 300 texts, then 200 less sure of 200 texts with 2 wrong (as above).
     dev = [{"title": "", "text": f"dev {i}"} for i in range(500)]
@@ -308,6 +308,6 @@ def test_dispatch_eval_picks_the_unit_threshold_on_dev_per_text_and_reports_the_
     found = dev_thresholds_on_test(grouped, scores, test_conf, test_ok)
     assert found["threshold_99"]["dev_threshold"] == 0.9 and found["dev_texts"] == 305
     assert found["threshold_99_point"]["dev_threshold"] == 0.5
-    swapped = swapped_margin(grouped, scores, (test_conf, test_ok))
+    swapped = swapped_threshold(grouped, scores, (test_conf, test_ok))
     assert swapped["test_threshold"] == 0.9 and swapped["dev"]["kept"] == 2
-    assert swapped_margin([{"text": "t"}] * 4, (test_conf, test_ok), dev_scores)["test_threshold"] == 0.9
+    assert swapped_threshold([{"text": "t"}] * 4, (test_conf, test_ok), dev_scores)["test_threshold"] == 0.9

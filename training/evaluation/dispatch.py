@@ -224,7 +224,7 @@ def unit_report(catalogue: Catalogue, dev: list[dict], test: list[dict], analyse
     truth = unit_scores(test, true_places(test), analysed, fused, recommender)
     report["test_acc1_true_place"] = round(float(truth[1].mean()), 4)
     report.update(dev_thresholds_on_test(dev, dev_scores[best], conf, ok))
-    report["threshold_99_swapped"] = swapped_margin(test, (conf, ok), dev_scores[best])
+    report["threshold_99_swapped"] = swapped_threshold(test, (conf, ok), dev_scores[best])
     report["test_best_possible_at_99"] = threshold_for_precision(conf, ok, PRECISION_TARGET)
     return report
 
@@ -252,7 +252,7 @@ def dev_thresholds_on_test(dev: list[dict], dev_scores: tuple[np.ndarray, np.nda
     return out
 
 
-def swapped_margin(test: list[dict], test_scores: tuple[np.ndarray, np.ndarray],
+def swapped_threshold(test: list[dict], test_scores: tuple[np.ndarray, np.ndarray],
                    dev_scores: tuple[np.ndarray, np.ndarray]) -> dict | None:
     """The service's rule (each text counted once) run the other way, chosen on test and applied to dev: a second
     draw of how it holds."""
