@@ -253,7 +253,7 @@ def dev_thresholds_on_test(dev: list[dict], dev_scores: tuple[np.ndarray, np.nda
 
 
 def swapped_threshold(test: list[dict], test_scores: tuple[np.ndarray, np.ndarray],
-                   dev_scores: tuple[np.ndarray, np.ndarray]) -> dict | None:
+                      dev_scores: tuple[np.ndarray, np.ndarray]) -> dict | None:
     """The service's rule (each text counted once) run the other way, chosen on test and applied to dev: a second
     draw of how it holds."""
     found = threshold_for_precision_bound(*test_scores, [key_of(r) for r in test], PRECISION_TARGET, z=0.0,

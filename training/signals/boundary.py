@@ -68,7 +68,7 @@ def detection_threshold(probabilities: np.ndarray, text_of: np.ndarray, multi: n
 
 def fit_boundary(texts: list[SignalText], classify: SpanClassifier, embed: Embed | None, source: str,
                  config: FitConfig = FitConfig(c=1.0)) -> tuple[Boundary, dict]:
-    """The boundary model and its out-of-fold report (the threshold: best boundary F1)."""
+    """The boundary model and its out-of-fold report (the threshold: best F1 of detecting multi-issue texts)."""
     names = FEATURES if embed is not None else tuple(f for f in FEATURES if f != "cosine")
     x, y, text_of = examples(texts, classify, embed, names)
     if min(y.sum(), len(y) - y.sum()) < 2:
@@ -76,9 +76,10 @@ def fit_boundary(texts: list[SignalText], classify: SpanClassifier, embed: Embed
                                "fallback": "too few labelled boundaries: the rule decides"}
     scores = out_of_fold(x, y, config)
     a, b = platt(scores, y)
-    chosen = choose_threshold(sigmoid(a * scores + b), y, None)
+    probabilities = sigmoid(a * scores + b)
+    chosen = choose_threshold(probabilities, y, None)
     # The issue scores detection per text: the threshold is the one that detects multi-issue texts best out of fold.
-    detection = detection_threshold(sigmoid(a * scores + b), text_of, np.array([t.multi_issue for t in texts]))
+    detection = detection_threshold(probabilities, text_of, np.array([t.multi_issue for t in texts]))
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=config.c, max_iter=5000, class_weight="balanced").fit(x, y)
