@@ -48,6 +48,8 @@ def test_a_good_file_loads_with_its_labels(tmp_path, demo_catalogue):
     (("  evidence: [一股很浓的煤气味]\n", "  evidence: []\n"), "need evidence"),
     (("- id: t-2", "- id: t-1"), "used 2 times"),
     (("  style: app", "  style: fax"), "style 'fax'"),
+    (("{span: 楼下垃圾三天没人拉, leaf: \"010101\"}", "{span: 半个月，楼下垃圾三天没人拉, leaf: \"010101\"}"),
+     "overlap; cut them"),
 ])
 def test_every_broken_rule_is_reported_with_file_and_id(tmp_path, demo_catalogue, change, fragment):
     with pytest.raises(SignalsError) as error:

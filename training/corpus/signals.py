@@ -119,7 +119,16 @@ def _item_problems(items, where: str, text: str, catalogue: Catalogue) -> list[s
             found.append(f"{where}: item leaf {item['leaf']!r} is not a leaf of the catalogue")
     if len({str(i.get('leaf')) for i in items if isinstance(i, dict)}) < 2:
         found.append(f"{where}: a multi-issue text's items need at least two different leaves")
+    found.extend(_overlaps(items, where, text))
     return found
+
+
+def _overlaps(items: list, where: str, text: str) -> list[str]:
+    """Spans that share characters: each clause of the text belongs to one problem at most."""
+    placed = sorted((text.find(i["span"]), i["span"]) for i in items
+                    if isinstance(i, dict) and isinstance(i.get("span"), str) and i["span"] and i["span"] in text)
+    return [f"{where}: item spans {a!r} and {b!r} overlap; cut them so that each clause belongs to one item"
+            for (start, a), (next_start, b) in zip(placed, placed[1:]) if next_start < start + len(a)]
 
 
 def _build(raw: dict, origin: str) -> SignalText:
