@@ -85,3 +85,20 @@ def test_the_whole_complaint_decides_between_a_span_s_close_leaves(demo_catalogu
     proposal = Splitter(demo_catalogue, classify).propose(TWO)
     assert [(i.leaf, round(i.probability, 2)) for i in proposal.items] == [("040502", 0.45), ("010101", 0.9)]
     assert proposal.items[0].alternatives == (("040501", 0.5),)
+
+
+
+def test_training_and_serving_compute_the_same_boundary_rows(demo_catalogue):
+    """The boundary model is fitted on the rows training computes and applied to the rows the splitter computes."""
+    import numpy as np
+    from model.signals.split import FEATURES, Boundary, content_clauses
+    from training.signals.boundary import examples
+
+    names = tuple(f for f in FEATURES if f != "cosine")
+    texts = [signal_text("市民来电反映：门口路灯坏了半个月。晚上黑漆漆的。楼下垃圾三天没人拉。臭味很大。"), signal_text(TWO)]
+    rows, _, owner = examples(texts, stub, None, names)
+    splitter = Splitter(demo_catalogue, stub, Boundary(names, np.zeros(len(names)), 0.0, 0.5, "test"))
+    for n, text in enumerate(texts):
+        parts = content_clauses(text.body)
+        assert np.array_equal(rows[owner == n], splitter.boundary_rows(parts, stub([c.text for c in parts])))
+    assert list(np.bincount(owner)) == [3, 1]
