@@ -105,9 +105,10 @@ class LearnedDetector:
     def _evidence(self, matched: tuple[str, ...], full: str, parts: list[str], by_clause: np.ndarray,
                   label: str) -> tuple[str, ...]:
         """The rules' matches and the best clause; where neither exists (one clause, no rule), the phrases the
-        lexical heads weigh most, so a raised label always says why."""
+        lexical heads weigh most; where no phrase raises the label either (the embedding heads raised it), the one
+        clause the model read: a raised label always says why."""
         found = matched + self._best(parts, by_clause, label)
-        return found or self.model.cues(full, label)
+        return found or self.model.cues(full, label) or tuple(parts[:1]) or (full.strip(),)
 
     def _best(self, parts: list[str], by_clause: np.ndarray, label: str) -> tuple[str, ...]:
         """The clause that scores highest for the label when scored alone (none for a one-clause text)."""
