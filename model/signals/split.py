@@ -19,6 +19,9 @@ from model.signals.segment import Clause, clauses
 SpanClassifier = Callable[[list[str]], list[list[tuple[str, float]]]]
 FEATURES = ("enum", "strong", "weak", "sentence", "semicolon", "comma", "same_leaf", "same_sub", "same_top",
             "overlap", "confidence", "first", "cosine")
+# Not a number but a block: the neighbouring clauses' embeddings multiplied and subtracted, element by element (what
+# the two clauses share and where they differ, beyond one cosine).
+EMBEDDING_PAIRS = "embedding_pairs"
 SENTENCE_ENDS = "。！!？?\n"
 MAX_ITEMS = 4
 WHOLE_TEXT_WEIGHT = 0.2   # how much the whole complaint's leaves reorder a span's (chosen on the training side)
@@ -27,7 +30,8 @@ PRIOR_FLOOR = 1e-4        # the probability of a leaf the whole complaint does n
 
 @dataclass(frozen=True)
 class Boundary:
-    """A logistic score for "a new problem starts here" over named features, cut at `threshold`."""
+    """A logistic score for "a new problem starts here" over named features (`EMBEDDING_PAIRS` a block of them), cut at
+    `threshold`."""
 
     features: tuple[str, ...]
     weights: np.ndarray
@@ -94,6 +98,19 @@ def features(left: Clause, right: Clause, lp: list, rp: list, index: int, cosine
             "cosine": cosine}
 
 
+def embedding_pairs(vectors: np.ndarray) -> np.ndarray:
+    """[boundaries, 2 · dim]: for each pair of neighbouring clause vectors, their product and absolute difference."""
+    left, right = vectors[:-1], vectors[1:]
+    return np.hstack([left * right, np.abs(left - right)])
+
+
+def boundary_table(rows: list[dict[str, float]], names: tuple[str, ...], vectors: np.ndarray | None) -> np.ndarray:
+    """The boundary model's input: the named features in order, `EMBEDDING_PAIRS` expanded from the clause vectors."""
+    blocks = [np.array([[float(r[f])] for r in rows]).reshape(len(rows), 1) if f != EMBEDDING_PAIRS
+              else embedding_pairs(vectors).reshape(len(rows), -1) for f in names]
+    return np.hstack(blocks) if blocks else np.zeros((len(rows), 0))
+
+
 def reranked(top: list[tuple[str, float]], whole: list[tuple[str, float]]) -> list[tuple[str, float]]:
     """A span's leaves reordered by p(leaf | span) · p(leaf | whole complaint)^WHOLE_TEXT_WEIGHT: a short span
     loses the context that says which of its close leaves is meant, and the whole complaint still has it."""
@@ -112,22 +129,26 @@ def content_clauses(text: str) -> list[Clause]:
 
 
 class Splitter:
-    """Proposes the split of a complaint; `embed` (texts → L2-normalised rows) feeds the cosine feature."""
+    """Proposes the split of a complaint; `embed` (texts → L2-normalised rows) feeds the cosine and the embedding
+    pairs."""
 
     def __init__(self, catalogue: Catalogue, classify: SpanClassifier, boundary: Boundary = RULE_BOUNDARY,
                  embed: Callable[[list[str]], np.ndarray] | None = None):
         self.catalogue, self.classify, self.boundary, self.embed = catalogue, classify, boundary, embed
-        if "cosine" in boundary.features and embed is None:
+        if {"cosine", EMBEDDING_PAIRS} & set(boundary.features) and embed is None:
             raise ValueError("this boundary model reads clause embeddings: pass `embed`")
 
     def boundary_rows(self, parts: list[Clause], predictions: list[list]) -> np.ndarray:
-        cosines = np.zeros(max(len(parts) - 1, 0))
-        if "cosine" in self.boundary.features and len(parts) > 1:
-            vectors = self.embed([c.text for c in parts])
-            cosines = (vectors[:-1] * vectors[1:]).sum(axis=1)
+        names = self.boundary.features
+        vectors = self.embed([c.text for c in parts]) if self.reads_embeddings and len(parts) > 1 else None
+        cosines = (vectors[:-1] * vectors[1:]).sum(axis=1) if vectors is not None else np.zeros(max(len(parts) - 1, 0))
         rows = [features(parts[i], parts[i + 1], predictions[i], predictions[i + 1], i, float(cosines[i]))
                 for i in range(len(parts) - 1)]
-        return np.array([[float(r[f]) for f in self.boundary.features] for r in rows]).reshape(len(rows), -1)
+        return boundary_table(rows, names, vectors)
+
+    @property
+    def reads_embeddings(self) -> bool:
+        return bool({"cosine", EMBEDDING_PAIRS} & set(self.boundary.features))
 
     def runs(self, text: str) -> list[list[Clause]]:
         """The clauses grouped into runs, cut where the boundary model says a new problem starts."""

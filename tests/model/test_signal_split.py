@@ -91,14 +91,45 @@ def test_the_whole_complaint_decides_between_a_span_s_close_leaves(demo_catalogu
 def test_training_and_serving_compute_the_same_boundary_rows(demo_catalogue):
     """The boundary model is fitted on the rows training computes and applied to the rows the splitter computes."""
     import numpy as np
-    from model.signals.split import FEATURES, Boundary, content_clauses
+    from model.signals.split import EMBEDDING_PAIRS, FEATURES, Boundary, content_clauses
     from training.signals.boundary import examples
 
-    names = tuple(f for f in FEATURES if f != "cosine")
-    texts = [signal_text("市民来电反映：门口路灯坏了半个月。晚上黑漆漆的。楼下垃圾三天没人拉。臭味很大。"), signal_text(TWO)]
-    rows, _, owner = examples(texts, stub, None, names)
-    splitter = Splitter(demo_catalogue, stub, Boundary(names, np.zeros(len(names)), 0.0, 0.5, "test"))
+    names = FEATURES + (EMBEDDING_PAIRS,)
+    texts = [signal_text("市民来电反映：门口路灯坏了半个月。灯杆也歪了。楼下垃圾三天没人拉。垃圾桶都满了。"),
+             signal_text("路灯坏了，垃圾没人拉")]
+    rows, _, owner = examples(texts, stub, topic_embed, names)
+    assert rows.shape == (3, len(FEATURES) + 6) and list(owner) == [0, 0, 0]     # 3 + 3 numbers per vector pair
+    splitter = Splitter(demo_catalogue, stub, Boundary(names, np.zeros(rows.shape[1]), 0.0, 0.5, "test"),
+                        embed=topic_embed)
+    parts = content_clauses(texts[0].body)
+    assert np.array_equal(rows, splitter.boundary_rows(parts, stub([c.text for c in parts])))
+
+
+TOPICS = {"路灯": 0, "灯杆": 1, "垃圾": 2}
+
+
+def topic_embed(texts: list[str]):
+    """Clause vectors by topic word: the lamp, its pole and the rubbish are three orthogonal directions, so every
+    neighbouring pair below has the same cosine (0) and only where the vectors point tells them apart."""
+    import numpy as np
+
+    out = np.zeros((len(texts), 3))
     for n, text in enumerate(texts):
-        parts = content_clauses(text.body)
-        assert np.array_equal(rows[owner == n], splitter.boundary_rows(parts, stub([c.text for c in parts])))
-    assert list(np.bincount(owner)) == [3, 1]
+        out[n, next(i for word, i in TOPICS.items() if word in text)] = 1.0
+    return out
+
+
+def test_the_boundary_model_learns_from_the_clause_vectors_what_one_cosine_cannot_say(demo_catalogue):
+    """A classifier that calls every clause the lamp and a cosine that is 0 everywhere cannot tell the lamp-then-
+    rubbish texts from the lamp-then-its-pole ones; the clause vectors themselves can."""
+    from training.signals.boundary import fit_boundary
+
+    places = ["和平区", "沈河区", "铁西区", "皇姑区", "大东区", "浑南区", "于洪区", "苏家屯区"]
+    multi = [signal_text(f"{p}门口路灯坏了半个月。楼下垃圾三天没人拉。",
+                         (Item(f"{p}门口路灯坏了半个月", "040501"), Item("楼下垃圾三天没人拉", "010101"))) for p in places]
+    single = [signal_text(f"{p}门口路灯坏了半个月。灯杆也歪了，风一吹直晃。") for p in places]
+    lamp = lambda texts: [[("040501", 0.9)] for _ in texts]
+    boundary, report = fit_boundary(multi + single, lamp, topic_embed, "test")
+    assert report["detection"]["f1"] == 1.0 and report["detection_hand_features_only"]["f1"] < 0.7
+    splitter = Splitter(demo_catalogue, lamp, boundary, embed=topic_embed)
+    assert len(splitter.runs(multi[0].body)) == 2 and len(splitter.runs(single[0].body)) == 1

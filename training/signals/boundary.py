@@ -5,11 +5,13 @@ is detected when one of its boundaries reaches it)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
 from model.signals.segment import Clause
-from model.signals.split import FEATURES, RULE_BOUNDARY, Boundary, SpanClassifier, content_clauses, features
+from model.signals.split import (EMBEDDING_PAIRS, FEATURES, RULE_BOUNDARY, Boundary, SpanClassifier, boundary_table,
+                                 content_clauses, features)
 from training.corpus.signals import SignalText
 from training.signals.fit import FitConfig, choose_threshold, out_of_fold, platt, sigmoid
 
@@ -29,24 +31,28 @@ def item_of(clause: Clause, text: SignalText) -> int | None:
 
 def examples(texts: list[SignalText], classify: SpanClassifier, embed: Embed | None,
              names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(rows [boundaries, features], labels, the index of each boundary's text): every boundary between neighbouring
-    clauses of every text's body."""
+    """(rows [boundaries, columns], labels, the index of each boundary's text): every boundary between neighbouring
+    clauses of every text's body, in the columns `boundary_table` gives the splitter."""
     parts = [content_clauses(t.body) for t in texts]
     flat = [c.text for p in parts for c in p]
     predictions = classify(flat) if flat else []
-    vectors = embed(flat) if embed is not None and "cosine" in names and flat else None
-    rows, labels, owner, at = [], [], [], 0
+    reads = embed is not None and bool({"cosine", EMBEDDING_PAIRS} & set(names))
+    vectors = embed(flat) if reads and flat else None
+    tables, labels, owner, at = [], [], [], 0
     for n, (text, clauses) in enumerate(zip(texts, parts)):
         owners = [item_of(c, text) for c in clauses]
+        mine = vectors[at:at + len(clauses)] if vectors is not None else None
+        rows = []
         for i in range(len(clauses) - 1):
-            cosine = float(vectors[at + i] @ vectors[at + i + 1]) if vectors is not None else 0.0
-            found = features(clauses[i], clauses[i + 1], predictions[at + i], predictions[at + i + 1], i, cosine)
-            rows.append([float(found[f]) for f in names])
+            cosine = float(mine[i] @ mine[i + 1]) if mine is not None else 0.0
+            rows.append(features(clauses[i], clauses[i + 1], predictions[at + i], predictions[at + i + 1], i, cosine))
             labels.append(owners[i] is not None and owners[i + 1] is not None and owners[i] != owners[i + 1])
             owner.append(n)
+        if rows:
+            tables.append(boundary_table(rows, names, mine))
         at += len(clauses)
-    return (np.array(rows, dtype=float).reshape(len(rows), len(names)), np.array(labels, dtype=int),
-            np.array(owner, dtype=int))
+    x = np.vstack(tables) if tables else np.zeros((0, len(names)))
+    return x.astype(float), np.array(labels, dtype=int), np.array(owner, dtype=int)
 
 
 def detection_threshold(probabilities: np.ndarray, text_of: np.ndarray, multi: np.ndarray) -> dict:
@@ -66,25 +72,47 @@ def detection_threshold(probabilities: np.ndarray, text_of: np.ndarray, multi: n
     return chosen
 
 
+# Inverse regularisation strengths tried for the boundary model on standardised columns; the best out-of-fold
+# detection F1 decides (the embedding pairs add 2 · dim columns, which need far more regularisation than 13 numbers).
+C_GRID = (0.001, 0.003, 0.01, 0.03, 0.1)
+
+
+def _oof_probabilities(x: np.ndarray, y: np.ndarray, config: FitConfig) -> tuple[float, float, np.ndarray]:
+    """(a, b, probabilities): Platt's scaling of the out-of-fold scores, and the probabilities it gives them."""
+    scores = out_of_fold(x, y, config)
+    a, b = platt(scores, y)
+    return a, b, sigmoid(a * scores + b)
+
+
 def fit_boundary(texts: list[SignalText], classify: SpanClassifier, embed: Embed | None, source: str,
                  config: FitConfig = FitConfig(c=1.0)) -> tuple[Boundary, dict]:
-    """The boundary model and its out-of-fold report (the threshold: best F1 of detecting multi-issue texts)."""
-    names = FEATURES if embed is not None else tuple(f for f in FEATURES if f != "cosine")
+    """The boundary model and its out-of-fold report: the regularisation and the threshold are those that detect
+    multi-issue texts best out of fold (a text is detected when one of its boundaries reaches the threshold)."""
+    names = FEATURES + (EMBEDDING_PAIRS,) if embed is not None else tuple(f for f in FEATURES if f != "cosine")
     x, y, text_of = examples(texts, classify, embed, names)
     if min(y.sum(), len(y) - y.sum()) < 2:
         return RULE_BOUNDARY, {"boundaries": int(len(y)), "new_problem": int(y.sum()),
                                "fallback": "too few labelled boundaries: the rule decides"}
-    scores = out_of_fold(x, y, config)
-    a, b = platt(scores, y)
-    probabilities = sigmoid(a * scores + b)
-    chosen = choose_threshold(probabilities, y, None)
-    # The issue scores detection per text: the threshold is the one that detects multi-issue texts best out of fold.
-    detection = detection_threshold(probabilities, text_of, np.array([t.multi_issue for t in texts]))
+    multi = np.array([t.multi_issue for t in texts])
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+    z = (x - mean) / scale
+    tried = {c: _oof_probabilities(z, y, replace(config, c=c)) for c in C_GRID}
+    found = {c: detection_threshold(p, text_of, multi) for c, (_, _, p) in tried.items()}
+    c = max(C_GRID, key=lambda k: (found[k]["f1"], -k))          # the stronger regularisation on ties
+    a, b, probabilities = tried[c]
+    hand = [n for n, f in enumerate(names) if f != EMBEDDING_PAIRS]
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=config.c, max_iter=5000, class_weight="balanced").fit(x, y)
-    weights, bias = model.coef_[0] * a, float(model.intercept_[0] * a + b)   # calibrated in one logistic
+    model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(z, y)
+    # Calibration and standardisation folded into one logistic over the raw columns.
+    weights = model.coef_[0] * a / scale
+    bias = float(a * (model.intercept_[0] - (model.coef_[0] * mean / scale).sum()) + b)
+    detection = found[c]
     boundary = Boundary(names, weights, bias, detection["threshold"], source)
-    return boundary, {"threshold": detection["threshold"], "detection": detection, "boundary_f1": chosen,
+    return boundary, {"threshold": detection["threshold"], "c": c, "detection": detection,
+                      "detection_by_c": {str(k): v["f1"] for k, v in found.items()},
+                      "detection_hand_features_only": detection_threshold(
+                          _oof_probabilities(x[:, hand], y, config)[2], text_of, multi),
+                      "boundary_f1": choose_threshold(probabilities, y, None),
                       "boundaries": int(len(y)), "new_problem": int(y.sum()),
-                      "weights": dict(zip(names, np.round(weights, 3).tolist()))}
+                      "weights": dict(zip([names[n] for n in hand], np.round(weights[hand], 3).tolist()))}
