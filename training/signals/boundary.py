@@ -100,7 +100,7 @@ def fit_boundary(texts: list[SignalText], classify: SpanClassifier, embed: Embed
     found = {c: detection_threshold(p, text_of, multi) for c, (_, _, p) in tried.items()}
     c = max(C_GRID, key=lambda k: (found[k]["f1"], -k))          # the stronger regularisation on ties
     a, b, probabilities = tried[c]
-    hand = [n for n, f in enumerate(names) if f != EMBEDDING_PAIRS]
+    hand = list(range(len(FEATURES) if embed is not None else len(names)))   # the named numbers; the block comes last
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(z, y)
